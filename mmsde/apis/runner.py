@@ -1,0 +1,142 @@
+"""Build MMEngine runners from config files: the logic behind ``tools/train.py``
+and ``tools/test.py``, reusable from Python (e.g. by the k-fold tool)."""
+import os
+import os.path as osp
+from typing import Optional
+
+import torch
+from mmengine.config import Config, DictAction  # noqa: F401  (re-exported)
+from mmengine.runner import Runner
+
+
+def load_config(config: str,
+                work_dir: Optional[str] = None,
+                cfg_options: Optional[dict] = None,
+                launcher: str = 'none',
+                amp: bool = False,
+                resume: Optional[str] = None,
+                auto_scale_lr: bool = False) -> Config:
+    """Load a config file and apply the usual command-line overrides.
+
+    Args:
+        config: Path of the config file.
+        work_dir: Output folder; defaults to ``work_dirs/<config name>``.
+        cfg_options: Key-value pairs merged into the config.
+        launcher: ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
+        amp: Train with automatic mixed precision.
+        resume: ``'auto'`` to resume from the latest checkpoint in
+            ``work_dir``, a checkpoint path, or ``None``.
+        auto_scale_lr: Scale the learning rate by the actual batch size.
+
+    Returns:
+        The ready config.
+    """
+    if not osp.isfile(config):
+        raise FileNotFoundError(f'config file not found: {config}')
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    cfg.launcher = launcher
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('work_dirs',
+                                osp.splitext(osp.basename(config))[0])
+    if amp:
+        _enable_amp(cfg)
+    if resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif resume is not None:
+        cfg.resume, cfg.load_from = True, resume
+    if auto_scale_lr:
+        cfg.setdefault('auto_scale_lr', dict(base_batch_size=256))
+        cfg.auto_scale_lr.enable = True
+    _use_gloo_without_gpu(cfg)
+    return cfg
+
+
+def _enable_amp(cfg: Config) -> None:
+    """Switch the optimizer wrapper to ``AmpOptimWrapper``."""
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper == 'AmpOptimWrapper':
+        return
+    if wrapper != 'OptimWrapper':
+        raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, '
+                         f'got {wrapper!r}')
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if not torch.cuda.is_available():
+        # autocast on CPU runs in bfloat16; float16 is GPU-only
+        cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+
+
+def _use_gloo_without_gpu(cfg: Config) -> None:
+    """Use gloo and a CPU DDP wrapper for distributed runs without a GPU."""
+    if cfg.launcher == 'none' or torch.cuda.is_available():
+        return
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    cfg.env_cfg.dist_cfg.backend = 'gloo'
+    if cfg.get('model_wrapper_cfg') is None:
+        # MMEngine passes device_ids=[LOCAL_RANK], which DDP refuses for
+        # CPU modules; an explicit None keeps it out.
+        cfg.model_wrapper_cfg = dict(
+            type='MMDistributedDataParallel',
+            broadcast_buffers=False,
+            device_ids=None)
+
+
+def _init_cpu_process_group(cfg: Config) -> None:
+    """Join torchrun's process group on a machine without a GPU.
+
+    MMEngine's ``init_dist`` calls ``torch.cuda.set_device`` first, which fails
+    without a GPU; once the group exists the runner skips that step.
+    """
+    import torch.distributed as dist
+    if (cfg.launcher != 'pytorch' or torch.cuda.is_available()
+            or dist.is_initialized()):
+        return
+    dist.init_process_group(backend=cfg.env_cfg.dist_cfg.backend)
+
+
+def build_runner(cfg: Config) -> Runner:
+    """Build a runner, letting a ``runner_type`` in the config pick it."""
+    _init_cpu_process_group(cfg)
+    if 'runner_type' in cfg:
+        from mmengine.registry import RUNNERS
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)
+
+
+def train(cfg: Config) -> Runner:
+    """Train with the config; returns the runner (with its ``work_dir``)."""
+    runner = build_runner(cfg)
+    runner.train()
+    return runner
+
+
+def test(cfg: Config, checkpoint: str, out: Optional[str] = None) -> dict:
+    """Evaluate ``checkpoint`` on the config's test set.
+
+    Args:
+        cfg: A config loaded by :func:`load_config`.
+        checkpoint: The checkpoint to evaluate.
+        out: Optional ``.pkl`` file that receives the raw predictions.
+
+    Returns:
+        The metrics.
+    """
+    if not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
+    cfg.load_from = checkpoint
+    if out is not None:
+        if not out.endswith(('.pkl', '.pickle')):
+            raise ValueError(f'--out must be a .pkl file, got {out}')
+        cfg.test_evaluator = list(_as_list(cfg.test_evaluator)) + [
+            dict(type='DumpResults', out_file_path=out)]
+        os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+    runner = build_runner(cfg)
+    return runner.test()
+
+
+def _as_list(evaluator) -> list:
+    return evaluator if isinstance(evaluator, (list, tuple)) else [evaluator]

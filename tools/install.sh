@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Set up mmsde's Python environment from nothing: venv, torch, mmcv 2.1.0 with
+# compiled ops (built once, then reused from a wheel cache), mmengine,
+# mmpretrain, mmdet and mmsde itself (editable).
+#
+# Environment knobs:
+#   PYTHON             interpreter used to create the venv (default: python3)
+#   VENV               venv folder (default: .venv)
+#   SYSTEM_SITE=1      let the venv see the interpreter's site-packages, e.g. a
+#                      CUDA torch already installed on a GPU server
+#   TORCH_SPEC         pip spec used when torch is missing (default: per arch)
+#   MMSDE_CACHE        wheel cache (default: ${XDG_CACHE_HOME:-~/.cache}/mmsde)
+#   FORCE_CUDA=1       build mmcv's CUDA ops even if no GPU is visible (needs
+#                      nvcc and a CUDA torch); by default they are built when
+#                      torch sees a GPU
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+CACHE=${MMSDE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmsde}
+MMCV_VERSION=2.1.0
+
+say() { printf '\033[1m[install]\033[0m %s\n' "$*"; }
+die() { printf '\033[31m[install] ERROR:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# 1. virtual environment
+if [ ! -x "$VENV/bin/python" ]; then
+  opts=()
+  [ "${SYSTEM_SITE:-0}" = 1 ] && opts+=(--system-site-packages)
+  say "creating virtual environment $VENV with $($PYTHON --version 2>&1) ${opts[*]:-}"
+  "$PYTHON" -m venv "${opts[@]}" "$VENV" || die "could not create $VENV with $PYTHON"
+fi
+PY="$ROOT/$VENV/bin/python"
+[ -x "$PY" ] || PY="$VENV/bin/python"
+pip() { "$PY" -m pip --disable-pip-version-check "$@"; }
+
+say "installing build tools (setuptools<81 keeps pkg_resources for mmcv and mmengine)"
+pip install -q -r requirements/build.txt || die "pip could not install requirements/build.txt"
+
+# 2. torch (kept when already importable, e.g. a CUDA build on a GPU server)
+if "$PY" -c 'import torch, torchvision' 2>/dev/null; then
+  say "keeping installed torch $("$PY" -c 'import torch; print(torch.__version__)')"
+else
+  if [ -z "${TORCH_SPEC:-}" ]; then
+    case "$(uname -m)" in
+      x86_64) TORCH_SPEC="torch==2.14.1 torchvision==0.29.1" ;;
+      aarch64|arm64) TORCH_SPEC="torch==2.9.1 torchvision==0.24.1" ;;
+      *) die "unsupported machine $(uname -m): set TORCH_SPEC to a torch/torchvision pair" ;;
+    esac
+  fi
+  say "installing $TORCH_SPEC"
+  # shellcheck disable=SC2086
+  pip install -q $TORCH_SPEC || die "pip could not install $TORCH_SPEC"
+fi
+"$PY" -c 'import torch, torchvision' || die "torch/torchvision do not import together"
+
+# 3. mmcv with compiled ops, from a cached wheel keyed by torch/python/cuda/arch
+read -r TORCH_VER PY_TAG CUDA_TAG CXX_STD < <("$PY" - <<'PYEOF'
+import sys, torch
+from torch.utils.cpp_extension import CUDA_HOME
+ver = torch.__version__.split('+')[0]
+major, minor = (int(x) for x in ver.split('.')[:2])
+import os
+gpu = torch.cuda.is_available() or os.environ.get('FORCE_CUDA') == '1'
+cuda = torch.version.cuda if (gpu and torch.version.cuda and CUDA_HOME) else None
+print(ver, f'cp{sys.version_info.major}{sys.version_info.minor}',
+      f"cu{cuda.replace('.', '')}" if cuda else 'cpu',
+      'c++20' if (major, minor) >= (2, 10) else 'c++17')
+PYEOF
+)
+KEY="torch${TORCH_VER}-${PY_TAG}-${CUDA_TAG}-$(uname -m)"
+WHEEL_DIR="$CACHE/mmcv-$MMCV_VERSION-$KEY"
+has_ops() { "$PY" -c 'from mmcv.ops import nms' 2>/dev/null; }
+
+if "$PY" -c "import mmcv, sys; sys.exit(mmcv.__version__ != '$MMCV_VERSION')" 2>/dev/null && has_ops; then
+  say "keeping installed mmcv $MMCV_VERSION with ops"
+else
+  if ! ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
+    say "building mmcv $MMCV_VERSION with ops for $KEY (about 5 minutes on 2 CPU cores; cached in $WHEEL_DIR)"
+    BUILD=$(mktemp -d)
+    trap 'rm -rf "$BUILD"' EXIT
+    pip download -q --no-deps --no-binary :all: --no-build-isolation -d "$BUILD" "mmcv==$MMCV_VERSION" \
+      || die "could not download the mmcv $MMCV_VERSION source archive"
+    tar -xzf "$BUILD"/mmcv-*.tar.gz -C "$BUILD"
+    SRC=$(ls -d "$BUILD"/mmcv-$MMCV_VERSION)
+    # mmcv 2.1.0 hard-codes -std=c++17; torch >= 2.10 headers need C++20.
+    sed -i "s/-std=c++17/-std=$CXX_STD/g" "$SRC/setup.py"
+    force_cuda=0; [ "$CUDA_TAG" != cpu ] && force_cuda=1
+    mkdir -p "$WHEEL_DIR.tmp"
+    (cd "$SRC" && MAX_JOBS=${MAX_JOBS:-$(nproc)} FORCE_CUDA=$force_cuda MMCV_WITH_OPS=1 \
+       CFLAGS="-O3 -g0 -DNDEBUG -fwrapv" \
+       "$PY" -m pip --disable-pip-version-check wheel -q --no-build-isolation --no-deps \
+       --no-cache-dir -w "$WHEEL_DIR.tmp" .) || die "mmcv build failed (see the compiler output above)"
+    rm -rf "$WHEEL_DIR" && mv "$WHEEL_DIR.tmp" "$WHEEL_DIR"
+  else
+    say "using cached mmcv wheel from $WHEEL_DIR"
+  fi
+  pip install -q --force-reinstall --no-deps "$WHEEL_DIR"/mmcv-*.whl || die "could not install the mmcv wheel"
+fi
+
+# 4. OpenMMLab packages and mmsde itself
+say "installing mmengine, mmpretrain, mmdet, grad-cam and mmsde (editable)"
+pip install -q -r requirements/runtime.txt -r requirements/tests.txt -r requirements/build.txt \
+  || die "pip could not install requirements/runtime.txt"
+pip install -q --no-deps --no-build-isolation -e . || die "could not install mmsde in editable mode"
+
+# 5. verify
+"$PY" - <<'PYEOF' || die "the installed stack does not import (see the traceback above)"
+from mmcv.ops import nms  # noqa: F401  compiled ops present
+import mmcv, mmengine, mmpretrain, mmdet, torch, mmsde
+print(f'[install] ok: torch {torch.__version__}, mmcv {mmcv.__version__} (ops), '
+      f'mmengine {mmengine.__version__}, mmpretrain {mmpretrain.__version__}, '
+      f'mmdet {mmdet.__version__}, mmsde {mmsde.__version__}')
+PYEOF
+touch "$VENV/.mmsde-installed"

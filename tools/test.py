@@ -1,0 +1,55 @@
+"""Evaluate a checkpoint on a config's test set.
+
+Examples:
+    python tools/test.py CONFIG work_dirs/run1/epoch_24.pth
+    python tools/test.py CONFIG CKPT --out preds.pkl
+    bash tools/dist_test.sh CONFIG CKPT 2
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
+
+from mmengine.config import DictAction  # noqa: E402
+
+from mmsde.apis import load_config, test  # noqa: E402
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test a checkpoint')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='folder for the test logs')
+    parser.add_argument('--out', help='dump the predictions to a .pkl file')
+    parser.add_argument(
+        '--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config entries, e.g. test_dataloader.batch_size=8')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = load_config(
+        args.config,
+        work_dir=args.work_dir,
+        cfg_options=args.cfg_options,
+        launcher=args.launcher,
+        amp=args.amp)
+    test(cfg, args.checkpoint, out=args.out)
+
+
+if __name__ == '__main__':
+    main()
