@@ -1,7 +1,7 @@
-from .checkpoint import load_trusted_checkpoint, patch_checkpoint_loader
+from .checkpoint import load_from_trusted_local, patch_checkpoint_loader
 from .setup_env import register_all_modules
 
 __all__ = [
-    'load_trusted_checkpoint', 'patch_checkpoint_loader',
+    'load_from_trusted_local', 'patch_checkpoint_loader',
     'register_all_modules'
 ]

@@ -25,7 +25,7 @@ def _safe_load_is_default() -> bool:
     return (major, minor) >= (2, 6)
 
 
-def load_trusted_checkpoint(filename: str,
+def load_from_trusted_local(filename: str,
                             map_location: MapLocation = None) -> dict:
     """Load a checkpoint file that the user named, allowing pickled objects.
 
@@ -51,5 +51,5 @@ def patch_checkpoint_loader() -> bool:
     if not _safe_load_is_default():
         return False
     CheckpointLoader.register_scheme(
-        prefixes='', loader=load_trusted_checkpoint, force=True)
+        prefixes='', loader=load_from_trusted_local, force=True)
     return True
