@@ -1,0 +1,124 @@
+"""Transforms for paired samples: two images of one face, ``[non_masked, masked]``.
+
+A paired sample's ``img_path`` (and, after loading, ``img``) is a list of two
+entries in that fixed order. :class:`LoadImagePair` loads both and
+:class:`PairedTransform` runs any MMPretrain/MMCV pipeline on each image with
+the same random draws, so that flips, crops, colour and affine parameters are
+identical for the two images. ``PackInputs`` then packs the list as a list of
+two tensors, like MMPretrain's multi-view inputs.
+"""
+import random
+from copy import deepcopy
+from typing import List, Optional, Sequence
+
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform, Compose
+from mmpretrain.registry import TRANSFORMS
+
+#: Keys that every view shares after the inner pipeline (geometry metadata).
+_SHARED_KEYS = ('img_shape', 'ori_shape', 'scale_factor', 'flip',
+                'flip_direction')
+
+
+class _RandomState:
+    """Snapshot of Python's, NumPy's and torch's global random generators."""
+
+    def __init__(self) -> None:
+        self.python = random.getstate()
+        self.numpy = np.random.get_state()
+        self.torch = torch.get_rng_state()
+
+    def restore(self) -> None:
+        random.setstate(self.python)
+        np.random.set_state(self.numpy)
+        torch.set_rng_state(self.torch)
+
+
+@TRANSFORMS.register_module()
+class LoadImagePair(BaseTransform):
+    """Load the two images of a paired sample.
+
+    Required keys: ``img_path`` (a list of two paths).
+    Added keys: ``img`` (a list of two arrays), ``img_shape``, ``ori_shape``.
+
+    Args:
+        **load_kwargs: Options of MMCV's ``LoadImageFromFile``
+            (e.g. ``color_type``, ``backend_args``).
+    """
+
+    def __init__(self, **load_kwargs) -> None:
+        self.load_kwargs = load_kwargs
+        self.loader = TRANSFORMS.build(
+            dict(type='LoadImageFromFile', **load_kwargs))
+
+    def transform(self, results: dict) -> dict:
+        paths = results['img_path']
+        if isinstance(paths, str) or len(paths) != 2:
+            raise ValueError(
+                f'LoadImagePair needs img_path = [non_masked, masked], got '
+                f'{paths!r}; use LoadImageFromFile for single images')
+        images = [self.loader(dict(img_path=p))['img'] for p in paths]
+        shapes = {img.shape[:2] for img in images}
+        if len(shapes) != 1:
+            raise ValueError(f'the two images of pair {paths} differ in size '
+                             f'({[img.shape[:2] for img in images]})')
+        results['img'] = images
+        results['img_shape'] = results['ori_shape'] = images[0].shape[:2]
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}({self.load_kwargs})'
+
+
+@TRANSFORMS.register_module()
+class PairedTransform(BaseTransform):
+    """Run a pipeline on every image of ``results['img']`` with the same
+    random draws.
+
+    Before each image the global Python, NumPy and torch generators are put
+    back to the same state, so every random transform inside (flip, crop,
+    colour jitter, affine, RandAugment...) picks the same parameters for all
+    images. Afterwards the generators are left as after one run.
+
+    Args:
+        transforms: The pipeline applied to each image.
+    """
+
+    def __init__(self, transforms: Sequence[dict]) -> None:
+        self.pipeline = build_pipeline(transforms)
+
+    def transform(self, results: dict) -> Optional[dict]:
+        images: List[np.ndarray] = results['img']
+        if not isinstance(images, (list, tuple)):
+            raise TypeError('PairedTransform needs results["img"] to be a '
+                            'list of images; load pairs with LoadImagePair')
+        state = _RandomState()
+        outputs = []
+        for image in images:
+            state.restore()
+            view = self.pipeline(dict(deepcopy(_without_img(results)),
+                                      img=image))
+            if view is None:
+                return None
+            outputs.append(view)
+        results.update(
+            {k: outputs[0][k]
+             for k in _SHARED_KEYS if k in outputs[0]})
+        results['img'] = [view['img'] for view in outputs]
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}({self.pipeline})'
+
+
+def build_pipeline(transforms: Sequence) -> Compose:
+    """Compose transforms, building config dicts from MMPretrain's registry
+    (whatever the current default scope)."""
+    return Compose([
+        TRANSFORMS.build(t) if isinstance(t, dict) else t for t in transforms
+    ])
+
+
+def _without_img(results: dict) -> dict:
+    return {k: v for k, v in results.items() if k != 'img'}
