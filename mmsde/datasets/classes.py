@@ -1,0 +1,10 @@
+"""Expression classes shared by every masked-FER dataset in mmsde.
+
+The order is RAF-DB's, which MSD-E also uses: the index of a name in
+:data:`FER_CLASSES` is its integer label (``0`` Surprise ... ``6`` Neutral).
+"""
+
+FER_CLASSES = ('Surprise', 'Fear', 'Disgust', 'Happiness', 'Sadness', 'Anger',
+               'Neutral')
+
+__all__ = ['FER_CLASSES']

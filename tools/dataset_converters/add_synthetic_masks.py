@@ -1,0 +1,54 @@
+"""Make an MSD-E-style paired set from labelled aligned face crops.
+
+The list holds ``file,label[,subject]`` rows (commas or whitespace; label as
+0-6 or a class name). Example::
+
+    python tools/dataset_converters/add_synthetic_masks.py \
+        data/rafdb/aligned data/rafdb/train_list.txt data/rafdb_masked
+"""
+import argparse
+
+from mmsde.datasets.converters import add_synthetic_masks
+from mmsde.datasets.transforms.face_mask import MASK_STYLES
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Copy face crops to MSD-E/ and masked copies to MSD-ME/, '
+        'and write Paired_files.txt.')
+    parser.add_argument('img_dir', help='folder of aligned face crops')
+    parser.add_argument('ann_file', help='file,label[,subject] list')
+    parser.add_argument('out_dir', help='output root')
+    parser.add_argument(
+        '--styles',
+        nargs='+',
+        default=list(MASK_STYLES),
+        choices=MASK_STYLES,
+        help='mask styles to draw from (default: all)')
+    parser.add_argument(
+        '--seed', type=int, default=0, help='default: %(default)s')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace an existing set in a non-empty output directory')
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    try:
+        summary = add_synthetic_masks(
+            args.img_dir,
+            args.ann_file,
+            args.out_dir,
+            styles=args.styles,
+            seed=args.seed,
+            overwrite=args.overwrite)
+    except (FileExistsError, FileNotFoundError, ValueError) as err:
+        raise SystemExit(f'error: {err}')
+    for key, value in summary.items():
+        print(f'{key}: {value}')
+
+
+if __name__ == '__main__':
+    main()
