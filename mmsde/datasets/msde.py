@@ -1,0 +1,134 @@
+"""MSD-E: the Masked Student Dataset of Expressions."""
+import os.path as osp
+import re
+from typing import List, Optional, Tuple
+
+from mmpretrain.registry import DATASETS
+
+from .base import DataEntryError, FERRecord, MaskedFERBaseDataset, csv_rows
+
+# ``<subject>_<label>_<rest>``: the label is the second ``_`` field.
+MSDE_NAME = re.compile(
+    r'^(?P<subject>[^_/\\]+)_(?P<label>[^_]+)_(?P<rest>.+)$')
+
+
+def parse_msde_name(name: str, source: str) -> Tuple[str, int, str]:
+    """Parse ``<subject>_<label>_<rest>`` from an MSD-E file name.
+
+    Args:
+        name (str): File name, e.g. ``'12_3_a.jpg'``.
+        source (str): ``'<Paired_files.txt>:<line>'``, for the message.
+
+    Returns:
+        tuple[str, int, str]: Subject ID, class index and the file stem
+        (used as ``pair_id``).
+
+    Raises:
+        DataEntryError: If the name does not follow the pattern.
+    """
+    match = MSDE_NAME.match(name)
+    if match is None or not match['label'].isdigit():
+        raise DataEntryError(
+            f"{source}: file name {name!r} does not match the MSD-E pattern "
+            "'<subject>_<label>_<rest>' (label: an integer class index)")
+    return match['subject'], int(match['label']), osp.splitext(name)[0]
+
+
+@DATASETS.register_module()
+class MSDE(MaskedFERBaseDataset):
+    """The Masked Student Dataset of Expressions (MSD-E).
+
+    `Paper <https://arxiv.org/abs/2304.03867>`_ (ICVGIP 2022): 1,960 photos of
+    142 people, each expression photographed without and with a face mask.
+    The dataset is obtained from its authors; their layout is: ::
+
+        data_root
+        ├── MSD-E                 # non-masked images
+        │   ├── 1_3_001.jpg       # <subject>_<label>_<rest>
+        │   └── ...
+        ├── MSD-ME                # masked images, same file names
+        │   ├── 1_3_001.jpg
+        │   └── ...
+        └── Paired_files.txt      # CSV, no header, file name in column 0
+
+    Each listed file name gives two records, non-masked and masked, that form
+    one pair (``pair_id`` = file stem). Labels are class indices in RAF-DB
+    order (:data:`~mmsde.datasets.classes.FER_CLASSES`). The protocol is
+    10-fold subject-disjoint cross-validation; folds partition the subjects
+    exactly (see :mod:`mmsde.datasets.folds`).
+
+    Args:
+        data_root (str): The dataset root, laid out as above.
+        split (str): ``'train'``, ``'val'``, ``'test'`` or ``'all'``.
+            Defaults to ``'train'``.
+        fold (int): Test fold. Defaults to 0. MSD-E has no native split, so
+            ``fold=None`` only accepts ``split='all'``.
+        num_folds (int): Number of folds. Defaults to 10.
+        val_ratio (float): Fraction of the training subjects held out as
+            ``'val'`` for checkpoint selection. Defaults to 0.
+        views (str): ``'non_masked'``, ``'masked'``, ``'both'`` or
+            ``'paired'``. Defaults to ``'both'``.
+        ann_file (str): The pair list. Defaults to ``'Paired_files.txt'``.
+        non_masked_dir (str): Folder of non-masked images.
+            Defaults to ``'MSD-E'``.
+        masked_dir (str): Folder of masked images. Defaults to ``'MSD-ME'``.
+        on_error (str): ``'raise'`` or ``'skip'``. Defaults to ``'raise'``.
+        **kwargs: Other arguments of :class:`MaskedFERBaseDataset`.
+
+    Examples:
+        >>> from mmsde.datasets import MSDE
+        >>> train = MSDE('data/msde', split='train', fold=0, val_ratio=0.1)
+        >>> pairs = MSDE('data/msde', split='test', fold=0, views='paired')
+    """
+
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 fold: Optional[int] = 0,
+                 num_folds: int = 10,
+                 val_ratio: float = 0.0,
+                 views: str = 'both',
+                 ann_file: str = 'Paired_files.txt',
+                 non_masked_dir: str = 'MSD-E',
+                 masked_dir: str = 'MSD-ME',
+                 on_error: str = 'raise',
+                 **kwargs):
+        self.non_masked_dir = non_masked_dir
+        self.masked_dir = masked_dir
+        super().__init__(
+            data_root=data_root,
+            split=split,
+            fold=fold,
+            num_folds=num_folds,
+            val_ratio=val_ratio,
+            views=views,
+            ann_file=ann_file,
+            on_error=on_error,
+            **kwargs)
+
+    def load_records(self) -> List[FERRecord]:
+        """Two records (non-masked, masked) per line of the pair list.
+
+        Returns:
+            list[FERRecord]: All records of the dataset.
+        """
+        rows = csv_rows(self._read_ann_text())
+        return self._guard(rows, self._parse_row)
+
+    def _parse_row(self, row: Tuple[int, List[str]]) -> List[FERRecord]:
+        """Records of one pair-list row ``(line number, fields)``."""
+        lineno, fields = row
+        source = f'{self.ann_file}:{lineno}'
+        name = fields[0].strip()
+        subject, label, stem = parse_msde_name(name, source)
+        return [
+            FERRecord(
+                img_path=self.backend.join_path(self.data_root, folder, name),
+                gt_label=label,
+                masked=masked,
+                subject=subject,
+                pair_id=stem,
+                source=source)
+            for folder, masked in ((self.non_masked_dir, False),
+                                   (self.masked_dir, True))
+        ]
