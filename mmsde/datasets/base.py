@@ -25,7 +25,7 @@ import os.path as osp
 import posixpath
 from dataclasses import dataclass
 from typing import (Callable, Dict, Iterable, Iterator, List, Optional,
-                    Sequence, Tuple, TypeVar)
+                    Sequence, Tuple, TypeVar, Union)
 
 import numpy as np
 from mmengine.fileio import LocalBackend, get_file_backend
@@ -338,11 +338,30 @@ def check_image(path: str, root: str, backend, source: str) -> None:
         fileobj = resolved if local else io.BytesIO(backend.get(path))
         with Image.open(fileobj) as img:
             img.verify()
+            if img.format == 'JPEG' and not _has_jpeg_end(fileobj):
+                raise OSError('truncated JPEG: no end-of-image marker')
     except FileNotFoundError:
         raise DataEntryError(f'{source}: image not found: {path}') from None
     except Exception as err:  # PIL raises many types for broken files
         raise DataEntryError(f'{source}: cannot read image {path} '
                              f'({type(err).__name__}: {err})') from None
+
+
+def _has_jpeg_end(fileobj: Union[str, io.BytesIO]) -> bool:
+    """Whether a JPEG's last 4 KiB hold the end-of-image marker (``FFD9``).
+
+    PIL's ``verify`` does not decode JPEG data, so a truncated file passes
+    it; entropy-coded data cannot contain ``FFD9``, so its absence near the
+    end means the file was cut.
+    """
+    if isinstance(fileobj, str):
+        with open(fileobj, 'rb') as f:
+            f.seek(0, io.SEEK_END)
+            f.seek(max(0, f.tell() - 4096))
+            tail = f.read()
+    else:
+        tail = fileobj.getvalue()[-4096:]
+    return b'\xff\xd9' in tail
 
 
 def select_native_split(records: List[FERRecord], split: str,

@@ -254,3 +254,23 @@ def test_empty_selection_names_the_options(tmp_path, fer_data):
 def test_missing_annotation_file(tmp_path):
     with pytest.raises(FileNotFoundError, match='Paired_files.txt not found'):
         MSDE(str(tmp_path))
+
+
+def test_truncated_jpeg(tmp_path, fer_data):
+    """PIL's verify() passes a cut JPEG; the end-of-image check does not."""
+    import io
+
+    from PIL import Image
+    names = ['1_0_a.jpg', '2_1_a.jpg']
+    root = fer_data.write_msde(tmp_path, names)
+    buf = io.BytesIO()
+    noise = np.random.default_rng(0).integers(0, 255, (64, 64, 3), np.uint8)
+    Image.fromarray(noise).save(buf, 'JPEG', quality=90)
+    for folder in ('MSD-E', 'MSD-ME'):
+        for name in names:
+            (root / folder / name).write_bytes(buf.getvalue())
+    assert len(MSDE(str(root), split='all', fold=None)) == 4
+    bad = root / 'MSD-ME' / '2_1_a.jpg'
+    bad.write_bytes(buf.getvalue()[:len(buf.getvalue()) // 2])
+    with pytest.raises(ValueError, match=f'cannot read image {bad}.*truncated'):
+        MSDE(str(root), split='all', fold=None)
