@@ -12,7 +12,7 @@ Examples:
 import argparse
 import os.path as osp
 
-from mmsde.apis import build_runner, load_config
+from mmsde.apis import load_config, train_and_test
 from mmsde.datasets.synthetic_faces import generate_synthetic_msde
 
 SYNTHETIC_ROOT = 'data/synthetic_msde'
@@ -52,14 +52,9 @@ def main() -> None:
         options['train_cfg.max_epochs'] = args.epochs
     cfg = load_config(
         args.config, work_dir=args.work_dir, cfg_options=options)
-    runner = build_runner(cfg)
-    runner.train()
-    best = runner.message_hub.get_info('best_ckpt')
-    if best:
-        runner.load_checkpoint(best)
-    print(f'[demo] testing {best or "the last epoch"} on the test fold')
-    metrics = runner.test()
-    print('[demo] test metrics:')
+    metrics = train_and_test(cfg)
+    print(f'[demo] test metrics of {metrics["checkpoint"]}, on the test '
+          'subjects:')
     for key, value in metrics.items():
         if isinstance(value, float):
             print(f'  {key:40s} {value:8.2f}')

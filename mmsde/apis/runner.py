@@ -114,6 +114,24 @@ def train(cfg: Config) -> Runner:
     return runner
 
 
+def train_and_test(cfg: Config) -> dict:
+    """Train, then evaluate on the test set the checkpoint that the
+    ``CheckpointHook`` picked on the validation set (``save_best``), or the
+    last weights when the config picks none.
+
+    Returns:
+        The test metrics, plus ``checkpoint``: the evaluated checkpoint.
+    """
+    runner = build_runner(cfg)
+    runner.train()
+    best = runner.message_hub.get_info('best_ckpt')
+    if best:
+        runner.load_checkpoint(best)
+    metrics = dict(runner.test())
+    metrics['checkpoint'] = best or 'last'
+    return metrics
+
+
 def test(cfg: Config, checkpoint: str, out: Optional[str] = None) -> dict:
     """Evaluate ``checkpoint`` on the config's test set.
 

@@ -1,0 +1,151 @@
+"""Subject-disjoint k-fold cross-validation of any config, and the table
+that aggregates it.
+
+MMPretrain's ``kfold-cross-valid.py`` splits by *sample*, which puts the same
+person in training and test folds; FER results must keep people apart. Here
+every fold is a run of the config with the dataset's ``fold`` set, so the
+dataset's subject partition (:mod:`mmsde.datasets.folds`) decides.
+"""
+import csv
+import glob
+import json
+import math
+import os.path as osp
+import warnings
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from mmengine.config import Config
+from mmengine.dist import is_main_process
+
+from .runner import load_config, train_and_test
+
+SPLITS = ('train', 'val', 'test')
+RESULT_FILE = 'test_metrics.json'
+DEFAULT_METRICS = ('non_masked/accuracy', 'masked/accuracy',
+                   'overall/accuracy')
+
+
+def fold_options(cfg: Config, fold: int, num_folds: int) -> dict:
+    """Config overrides that select ``fold`` of ``num_folds`` everywhere.
+
+    Raises:
+        KeyError: If a dataloader's dataset has no ``fold`` field.
+    """
+    options = {}
+    for split in SPLITS:
+        dataset = cfg.get(f'{split}_dataloader', {}).get('dataset', {})
+        if 'fold' not in dataset:
+            raise KeyError(
+                f'{split}_dataloader.dataset ({dataset.get("type")}) has no '
+                '"fold" field: k-fold runs need a dataset with subject folds '
+                '(MSDE, MaskedFERDataset) and fold set in the config')
+        options[f'{split}_dataloader.dataset.fold'] = fold
+        options[f'{split}_dataloader.dataset.num_folds'] = num_folds
+    return options
+
+
+def run_fold(config: str, work_dir: str, fold: int, num_folds: int,
+             cfg_options: Optional[dict] = None, launcher: str = 'none',
+             amp: bool = False) -> dict:
+    """Train and test one fold; results go to ``<work_dir>/fold<k>/``.
+
+    A fold whose result file exists is not run again.
+
+    Returns:
+        The fold's test metrics (scalars only).
+    """
+    fold_dir = osp.join(work_dir, f'fold{fold}')
+    result_file = osp.join(fold_dir, RESULT_FILE)
+    if osp.isfile(result_file):
+        with open(result_file) as f:
+            return json.load(f)['metrics']
+    cfg = load_config(config, work_dir=fold_dir, cfg_options=cfg_options,
+                      launcher=launcher, amp=amp)
+    cfg.merge_from_dict(fold_options(cfg, fold, num_folds))
+    metrics = train_and_test(cfg)
+    scalars = {k: float(v) for k, v in metrics.items() if _is_number(v)}
+    if is_main_process():
+        with open(result_file, 'w') as f:
+            json.dump(dict(config=config, fold=fold, num_folds=num_folds,
+                           checkpoint=metrics['checkpoint'],
+                           metrics=scalars), f, indent=2)
+    return scalars
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.floating, np.integer))
+
+
+def load_fold_results(work_dir: str) -> List[dict]:
+    """The result records of every finished fold under ``work_dir``."""
+    files = sorted(glob.glob(osp.join(work_dir, 'fold*', RESULT_FILE)))
+    if not files:
+        raise FileNotFoundError(
+            f'no fold results ({RESULT_FILE}) under {work_dir}: run the folds '
+            'first')
+    records = []
+    for path in files:
+        with open(path) as f:
+            records.append(json.load(f))
+    return sorted(records, key=lambda r: r['fold'])
+
+
+def summarize(records: Sequence[dict],
+              metrics: Sequence[str] = DEFAULT_METRICS) -> Dict[str, dict]:
+    """Mean and sample standard deviation of each metric over folds.
+
+    Returns:
+        ``{metric: dict(mean=..., std=..., n=..., folds=[...])}``; ``std`` is
+        NaN for a single fold.
+    """
+    summary = {}
+    for name in metrics:
+        missing = [r['fold'] for r in records if name not in r['metrics']]
+        if missing:
+            raise KeyError(f'metric {name!r} missing in folds {missing}; '
+                           f'available: {sorted(records[0]["metrics"])}')
+        values = np.array([r['metrics'][name] for r in records], float)
+        std = float(values.std(ddof=1)) if len(values) > 1 else math.nan
+        summary[name] = dict(mean=float(values.mean()), std=std,
+                             n=len(values), folds=values.tolist())
+    return summary
+
+
+def format_cell(stats: dict) -> str:
+    """``mean ± std`` with two decimals (``mean`` alone for one fold)."""
+    if math.isnan(stats['std']):
+        return f'{stats["mean"]:.2f}'
+    return f'{stats["mean"]:.2f} ± {stats["std"]:.2f}'
+
+
+def write_tables(rows: Dict[str, Dict[str, dict]], out_prefix: str) -> None:
+    """Write ``<out_prefix>.md`` and ``<out_prefix>.csv``: one row per run
+    (e.g. method), one column per metric.
+
+    Args:
+        rows: ``{row name: summarize(...)}``.
+        out_prefix: Output path without extension.
+    """
+    metrics = list(next(iter(rows.values())))
+    folds = {s['n'] for summary in rows.values() for s in summary.values()}
+    header = ['run', 'folds'] + metrics
+    lines = ['| ' + ' | '.join(header) + ' |',
+             '|' + ' --- |' * len(header)]
+    for name, summary in rows.items():
+        n = summary[metrics[0]]['n']
+        cells = [format_cell(summary[m]) for m in metrics]
+        lines.append('| ' + ' | '.join([name, str(n)] + cells) + ' |')
+    with open(f'{out_prefix}.md', 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    with open(f'{out_prefix}.csv', 'w', newline='') as f:
+        writer = csv.writer(f)
+        writer.writerow(['run', 'folds'] +
+                        [f'{m} {s}' for m in metrics for s in ('mean', 'std')])
+        for name, summary in rows.items():
+            writer.writerow([name, summary[metrics[0]]['n']] + [
+                f'{summary[m][s]:.4f}' for m in metrics
+                for s in ('mean', 'std')
+            ])
+    if len(folds) > 1:
+        warnings.warn(f'runs have different fold counts {sorted(folds)}')
