@@ -17,6 +17,7 @@ CHECK = textwrap.dedent("""
                            (TRANSFORMS, 'PairedTransform'),
                            (TRANSFORMS, 'LoadImagePair'),
                            (TRANSFORMS, 'SyntheticFaceMask'),
+                           (METRICS, 'MaskedFERMetric'),
                            (MODELS, 'ImageClassifier')]:
         assert registry.get(name) is not None, (registry.name, name)
         print(registry.name, name, 'ok')
@@ -27,7 +28,7 @@ def test_custom_imports_register_mmsde():
     config = (REPO / 'configs' / 'baseline' /
               'resnet18_1xb32-adam-8e_synthetic-msde-nonmasked.py')
     proc = run_tool(sys.executable, '-c', CHECK.format(config=config))
-    assert proc.stdout.count(' ok') == 8
+    assert proc.stdout.count(' ok') == 9
 
 
 def test_register_all_modules_sets_scope():
