@@ -5,4 +5,10 @@ custom_imports = dict(imports=['mmsde'], allow_failed_imports=False)
 default_scope = 'mmpretrain'
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3))
+    # the best epoch is picked on the validation subjects by MaskedFERMetric
+    checkpoint=dict(
+        type='CheckpointHook',
+        interval=1,
+        max_keep_ckpts=3,
+        save_best='overall/accuracy',
+        rule='greater'))

@@ -37,8 +37,12 @@ def test_train_saves_checkpoints_and_validates(trained):
     _, work_dir = trained
     assert (work_dir / 'epoch_1.pth').is_file()
     assert (work_dir / 'epoch_2.pth').is_file()
-    val = [r for r in scalars(work_dir) if 'accuracy/top1' in r]
+    val = [r for r in scalars(work_dir) if 'overall/accuracy' in r]
     assert [r['step'] for r in val] == [1, 2]
+    assert all('masked/accuracy' in r and 'non_masked/accuracy' in r
+               for r in val)
+    best = list(work_dir.glob('best_overall_accuracy_epoch_*.pth'))
+    assert len(best) == 1, 'the CheckpointHook keeps the best val epoch'
     ckpt = torch.load(work_dir / 'epoch_2.pth', map_location='cpu',
                       weights_only=False)
     assert ckpt['meta']['epoch'] == 2
@@ -57,7 +61,8 @@ def test_test_tool_reports_accuracy_of_dumped_predictions(trained, tmp_path):
     assert len(preds) == 28
     assert sum(p['masked'] for p in preds) == 14
     correct = sum(int(p['pred_label'][0] == p['gt_label'][0]) for p in preds)
-    reported = re.search(r'accuracy/top1: ([\d.]+)', proc.stdout + proc.stderr)
+    reported = re.search(r'overall/accuracy: ([\d.]+)',
+                         proc.stdout + proc.stderr)
     assert reported, proc.stdout[-2000:]
     assert float(reported.group(1)) == pytest.approx(100 * correct / 28,
                                                      abs=1e-3)

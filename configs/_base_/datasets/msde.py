@@ -68,6 +68,3 @@ test_dataloader = dict(
 # accuracy and macro-F1 on non-masked, masked and all images
 val_evaluator = dict(type='MaskedFERMetric')
 test_evaluator = val_evaluator
-# the best epoch is chosen on the validation subjects
-default_hooks = dict(
-    checkpoint=dict(save_best='overall/accuracy', rule='greater'))
