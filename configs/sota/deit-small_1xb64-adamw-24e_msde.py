@@ -16,7 +16,10 @@ model = dict(
         arch='deit-small',
         drop_rate=0.,
         init_cfg=dict(
-            type='Pretrained', checkpoint=pretrained, prefix='backbone')),
+            _delete_=True,
+            type='Pretrained',
+            checkpoint=pretrained,
+            prefix='backbone')),
     head=dict(num_classes=7, in_channels=384, topk=(1, )),
     # no Mixup/CutMix: the FER sets are small and the metric reads labels
     train_cfg=None)
