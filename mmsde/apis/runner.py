@@ -5,7 +5,7 @@ import os.path as osp
 from typing import Optional
 
 import torch
-from mmengine.config import Config, DictAction  # noqa: F401  (re-exported)
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 

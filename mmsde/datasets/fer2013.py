@@ -106,22 +106,14 @@ class FER2013(MaskedFERBaseDataset):
 
     def __init__(self,
                  data_root: str,
-                 split: str = 'train',
                  fold: Optional[int] = None,
-                 num_folds: int = 10,
-                 val_ratio: float = 0.0,
                  ann_file: str = 'fer2013.csv',
-                 on_error: str = 'raise',
                  **kwargs):
         super().__init__(
             data_root=data_root,
-            split=split,
             fold=fold,
-            num_folds=num_folds,
-            val_ratio=val_ratio,
             views='non_masked',
             ann_file=ann_file,
-            on_error=on_error,
             **kwargs)
 
     def load_records(self) -> List[FERRecord]:

@@ -152,23 +152,10 @@ class MaskedFERDataset(MaskedFERBaseDataset):
     def __init__(self,
                  data_root: str,
                  ann_file: str,
-                 split: str = 'train',
                  fold: Optional[int] = None,
-                 num_folds: int = 10,
-                 val_ratio: float = 0.0,
-                 views: str = 'both',
-                 on_error: str = 'raise',
                  **kwargs):
         super().__init__(
-            data_root=data_root,
-            split=split,
-            fold=fold,
-            num_folds=num_folds,
-            val_ratio=val_ratio,
-            views=views,
-            ann_file=ann_file,
-            on_error=on_error,
-            **kwargs)
+            data_root=data_root, ann_file=ann_file, fold=fold, **kwargs)
 
     def load_records(self) -> List[FERRecord]:
         """One record per annotation row.

@@ -1,7 +1,7 @@
 """MSD-E: the Masked Student Dataset of Expressions."""
 import os.path as osp
 import re
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 from mmpretrain.registry import DATASETS
 
@@ -83,28 +83,13 @@ class MSDE(MaskedFERBaseDataset):
 
     def __init__(self,
                  data_root: str,
-                 split: str = 'train',
-                 fold: Optional[int] = 0,
-                 num_folds: int = 10,
-                 val_ratio: float = 0.0,
-                 views: str = 'both',
                  ann_file: str = 'Paired_files.txt',
                  non_masked_dir: str = 'MSD-E',
                  masked_dir: str = 'MSD-ME',
-                 on_error: str = 'raise',
                  **kwargs):
         self.non_masked_dir = non_masked_dir
         self.masked_dir = masked_dir
-        super().__init__(
-            data_root=data_root,
-            split=split,
-            fold=fold,
-            num_folds=num_folds,
-            val_ratio=val_ratio,
-            views=views,
-            ann_file=ann_file,
-            on_error=on_error,
-            **kwargs)
+        super().__init__(data_root=data_root, ann_file=ann_file, **kwargs)
 
     def load_records(self) -> List[FERRecord]:
         """Two records (non-masked, masked) per line of the pair list.

@@ -63,14 +63,10 @@ class RAFDB(MaskedFERBaseDataset):
 
     def __init__(self,
                  data_root: str,
-                 split: str = 'train',
                  fold: Optional[int] = None,
-                 num_folds: int = 10,
-                 val_ratio: float = 0.0,
                  views: str = 'both',
                  ann_file: str = 'EmoLabel/list_patition_label.txt',
                  masked_dir: Optional[str] = None,
-                 on_error: str = 'raise',
                  **kwargs):
         if masked_dir is None and views in ('masked', 'paired'):
             raise ValueError(f'RAFDB: views={views!r} needs masked images: '
@@ -82,13 +78,9 @@ class RAFDB(MaskedFERBaseDataset):
         self.masked_dir = masked_dir
         super().__init__(
             data_root=data_root,
-            split=split,
             fold=fold,
-            num_folds=num_folds,
-            val_ratio=val_ratio,
             views=views,
             ann_file=ann_file,
-            on_error=on_error,
             **kwargs)
 
     def load_records(self) -> List[FERRecord]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import REPO, run_tool, write_tiny_config
+from conftest import run_tool, write_tiny_config
 
 pytestmark = pytest.mark.slow
 
