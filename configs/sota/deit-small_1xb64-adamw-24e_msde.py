@@ -5,9 +5,7 @@
 # once and pass --cfg-options model.backbone.init_cfg.checkpoint=PATH).
 _base_ = [
     'mmpretrain::_base_/models/vit-base-p16.py',
-    '../_base_/datasets/msde.py',
-    '../_base_/schedules/adamw_cosine_24e.py',
-    '../_base_/default_runtime.py',
+    '../_base_/finetune_msde.py',
 ]
 
 pretrained = 'https://download.openmmlab.com/mmclassification/v0/deit/deit-small_pt-4xb256_in1k_20220218-9425b9bb.pth'  # noqa: E501
@@ -23,6 +21,3 @@ model = dict(
     head=dict(num_classes=7, in_channels=384, topk=(1, )),
     # no Mixup/CutMix: the FER sets are small and the metric reads labels
     train_cfg=None)
-train_dataloader = dict(batch_size=64)
-val_dataloader = dict(batch_size=128)
-test_dataloader = dict(batch_size=128)

@@ -6,9 +6,7 @@
 # model.backbone.init_cfg.checkpoint=PATH).
 _base_ = [
     'mmpretrain::_base_/models/efficientnet_v2/efficientnetv2_s.py',
-    '../_base_/datasets/msde.py',
-    '../_base_/schedules/adamw_cosine_24e.py',
-    '../_base_/default_runtime.py',
+    '../_base_/finetune_msde.py',
 ]
 
 pretrained = 'https://download.openmmlab.com/mmclassification/v0/efficientnetv2/efficientnetv2-s_in21k-pre-3rdparty_in1k_20221220-7a7c8475.pth'  # noqa: E501
@@ -19,6 +17,3 @@ model = dict(
     head=dict(num_classes=7, topk=(1, )),
     # no Mixup/CutMix: the FER sets are small and the metric reads labels
     train_cfg=None)
-train_dataloader = dict(batch_size=64)
-val_dataloader = dict(batch_size=128)
-test_dataloader = dict(batch_size=128)

@@ -5,9 +5,7 @@
 # and pass --cfg-options model.backbone.init_cfg.checkpoint=PATH).
 _base_ = [
     'mmpretrain::_base_/models/mobilenet_v3/mobilenet_v3_large_imagenet.py',
-    '../_base_/datasets/msde.py',
-    '../_base_/schedules/adamw_cosine_24e.py',
-    '../_base_/default_runtime.py',
+    '../_base_/finetune_msde.py',
 ]
 
 pretrained = 'https://download.openmmlab.com/mmclassification/v0/mobilenet_v3/mobilenet-v3-large_8xb128_in1k_20221114-0ed9ed9a.pth'  # noqa: E501
@@ -18,6 +16,3 @@ model = dict(
     head=dict(num_classes=7, topk=(1, )),
     # no Mixup/CutMix: the FER sets are small and the metric reads labels
     train_cfg=None)
-train_dataloader = dict(batch_size=64)
-val_dataloader = dict(batch_size=128)
-test_dataloader = dict(batch_size=128)
