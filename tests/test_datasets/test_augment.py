@@ -127,3 +127,39 @@ def test_identical_pair_stays_identical():
         a, b = pipeline(dict(img=[img.copy(), img.copy()]))['img']
         np.testing.assert_array_equal(a, b)
         assert not np.array_equal(a, img)
+
+
+@pytest.mark.parametrize('shape, dtype', [((10, 12), np.uint8),
+                                          ((10, 12, 1), np.uint8),
+                                          ((10, 12, 3), np.float32)])
+def test_shift_scale_rotate_keeps_shape_and_dtype(shape, dtype):
+    img = np.random.default_rng(5).random(shape).astype(dtype)
+    out = ShiftScaleRotate(rotate_limit=10, prob=1.)(dict(img=img))['img']
+    assert out.shape == shape and out.dtype == dtype
+
+
+def test_negative_hue_draw_through_the_transform():
+    """mmcv 2.1's adjust_hue overflows uint8 here on NumPy 2."""
+    img = np.random.default_rng(6).integers(0, 256, (8, 8, 3), np.uint8)
+    t = HueSaturationValue(hue_shift=20, sat_shift=0, val_shift=0, prob=1.)
+    np.random.seed(2)
+    np.random.rand()  # the prob draw
+    hue = np.random.uniform(-20, 20)
+    assert hue < -10  # seed 2 draws a negative hue shift
+    np.random.seed(2)
+    out = t(dict(img=img.copy()))['img']
+    np.testing.assert_array_equal(out, shift_hsv(img, hue, 0, 0))
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(hue_shift=-1), 'hue_shift must be >= 0'),
+    (dict(prob=-0.1), r'prob must be in \[0, 1\]'),
+])
+def test_hue_saturation_value_bad_args(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        HueSaturationValue(**kwargs)
+
+
+def test_shift_hsv_rejects_non_bgr_uint8():
+    with pytest.raises(TypeError, match='HxWx3 uint8 BGR'):
+        shift_hsv(np.zeros((4, 4), np.uint8), 1, 0, 0)

@@ -5,7 +5,7 @@ import socket
 import pytest
 import torch
 
-from conftest import run_tool, write_tiny_config
+from e2e_helpers import run_tool, write_tiny_config
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from conftest import run_tool, write_tiny_config
+from e2e_helpers import run_tool, write_tiny_config
 
 pytestmark = pytest.mark.slow
 

@@ -7,20 +7,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import run_tool, write_tiny_config
+from e2e_helpers import run_tool, scalars, weights, write_tiny_config
 
 pytestmark = pytest.mark.slow
-
-
-def scalars(work_dir: Path) -> list:
-    """The records of the run's ``vis_data/scalars.json``."""
-    files = sorted(work_dir.glob('*/vis_data/scalars.json'))
-    assert files, f'no scalars.json under {work_dir}'
-    return [json.loads(line) for line in files[-1].read_text().splitlines()]
-
-
-def weights(ckpt: Path) -> dict:
-    return torch.load(ckpt, map_location='cpu', weights_only=False)['state_dict']
 
 
 @pytest.fixture(scope='module')

@@ -3,14 +3,15 @@
 import sys
 import textwrap
 
-from conftest import REPO, run_tool
+from e2e_helpers import REPO, run_tool
 
 CHECK = textwrap.dedent("""
     from mmengine.config import Config
     from mmengine.utils import import_modules_from_strings
     cfg = Config.fromfile('{config}')
     import_modules_from_strings(**cfg.custom_imports)
-    from mmpretrain.registry import DATASETS, METRICS, MODELS, TRANSFORMS
+    from mmpretrain.registry import (DATASETS, HOOKS, METRICS, MODELS,
+                                     TRANSFORMS)
     assert cfg.default_scope == 'mmpretrain', cfg.default_scope
     for registry, name in [(DATASETS, 'MSDE'), (DATASETS, 'MaskedFERDataset'),
                            (DATASETS, 'RAFDB'), (DATASETS, 'FER2013'),
@@ -18,6 +19,15 @@ CHECK = textwrap.dedent("""
                            (TRANSFORMS, 'LoadImagePair'),
                            (TRANSFORMS, 'SyntheticFaceMask'),
                            (METRICS, 'MaskedFERMetric'),
+                           (MODELS, 'PairedClassifier'),
+                           (MODELS, 'SupConClassifier'),
+                           (MODELS, 'MaskedFERDistiller'),
+                           (MODELS, 'SupConLoss'),
+                           (MODELS, 'PairedFeatureLoss'),
+                           (MODELS, 'FeatureDistillLoss'),
+                           (MODELS, 'LogitDistillLoss'),
+                           (MODELS, 'PairedClsDataPreprocessor'),
+                           (HOOKS, 'TeacherCacheHook'),
                            (MODELS, 'ImageClassifier')]:
         assert registry.get(name) is not None, (registry.name, name)
         print(registry.name, name, 'ok')
@@ -28,7 +38,7 @@ def test_custom_imports_register_mmsde():
     config = (REPO / 'configs' / 'baseline' /
               'resnet18_1xb32-adam-8e_synthetic-msde-nonmasked.py')
     proc = run_tool(sys.executable, '-c', CHECK.format(config=config))
-    assert proc.stdout.count(' ok') == 9
+    assert proc.stdout.count(' ok') == 18
 
 
 def test_register_all_modules_sets_scope():

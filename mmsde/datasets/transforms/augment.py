@@ -65,7 +65,8 @@ class ShiftScaleRotate(BaseTransform):
     ``scale_range=(1.0, 1.25)`` and no shift or rotation it also serves
     their ``Affine(scale=(1.0, 1.25), p=0.5)``.
 
-    Required keys: ``img``. Modified keys: ``img`` (same size).
+    Required keys: ``img`` (``HxW`` or ``HxWxC``, any dtype OpenCV warps).
+    Modified keys: ``img`` (same shape and dtype).
 
     Args:
         shift_limit: Shifts are drawn from ``U(-limit, limit)`` of the size.
@@ -121,11 +122,13 @@ class ShiftScaleRotate(BaseTransform):
             return results
         img = results['img']
         matrix = affine_matrix(img.shape[:2], *params)
-        results['img'] = cv2.warpAffine(
+        warped = cv2.warpAffine(
             img,
             matrix, (img.shape[1], img.shape[0]),
             flags=INTERPOLATIONS[self.interpolation],
             borderMode=BORDERS[self.border_mode])
+        # OpenCV drops a trailing channel axis of length 1 (HxWx1 -> HxW)
+        results['img'] = warped.reshape(img.shape)
         return results
 
     def __repr__(self) -> str:
@@ -141,7 +144,8 @@ def shift_hsv(img: np.ndarray, hue: float, sat: float,
     """Shift hue, saturation and value of a BGR uint8 image.
 
     Hue is in OpenCV's units (0..179) and wraps around; saturation and value
-    (0..255) are clipped.
+    (0..255) are clipped. Fractional shifts are rounded (albumentations
+    truncates the shifted hue instead, a difference of at most one unit).
 
     Args:
         img: ``HxWx3`` BGR uint8 image.
@@ -169,7 +173,7 @@ class HueSaturationValue(BaseTransform):
     Mirrors albumentations' ``HueSaturationValue`` (defaults 20 / 30 / 20,
     ``p=0.5``) for BGR uint8 images.
 
-    Required keys: ``img``. Modified keys: ``img``.
+    Required keys: ``img`` (``HxWx3`` BGR uint8). Modified keys: ``img``.
 
     Args:
         hue_shift: Hue shifts are drawn from ``U(-hue_shift, hue_shift)``
@@ -195,6 +199,7 @@ class HueSaturationValue(BaseTransform):
 
     @cache_randomness
     def _draw(self) -> Optional[Tuple[float, float, float]]:
+        """``(hue, sat, val)`` shifts, or None when not applied."""
         if np.random.rand() >= self.prob:
             return None
         return tuple(np.random.uniform(-lim, lim) for lim in self.limits)
