@@ -20,7 +20,9 @@ def register_all_modules(init_default_scope: bool = True) -> None:
 
     import mmsde.apis  # noqa: F401
     import mmsde.datasets  # noqa: F401
+    import mmsde.engine  # noqa: F401
     import mmsde.evaluation  # noqa: F401
+    import mmsde.models  # noqa: F401
     register_mmpretrain(init_default_scope=False)
     if not init_default_scope:
         return

@@ -1,0 +1,28 @@
+# Two-stage SupCon on MSD-E, stage 2: a linear classifier on the frozen
+# encoder of stage 1 (supcon-pretrain_resnet18_1xb96-adam-24e_msde.py; run
+# it first), trained with cross-entropy on the masked and non-masked images
+# of the training subjects, the authors' Adam schedule. A plain
+# ImageClassifier: the backbone is loaded from stage 1's checkpoint (keys
+# 'backbone.*'; the projection head is dropped), all four ResNet stages and
+# their batch-norm statistics stay frozen. A missing stage-1 checkpoint stops
+# the run with FileNotFoundError naming the path. For k-fold runs, train
+# stage 1 per fold and pass each fold's checkpoint with
+#   --cfg-options model.backbone.init_cfg.checkpoint=...
+_base_ = [
+    '../_base_/models/resnet18_fer.py',
+    '../_base_/datasets/msde.py',
+    '../_base_/schedules/adam_24e.py',
+    '../_base_/default_runtime.py',
+]
+
+stage1_checkpoint = ('work_dirs/supcon-pretrain_resnet18_1xb96-adam-24e_'
+                     'msde/epoch_24.pth')
+model = dict(
+    backbone=dict(
+        frozen_stages=4,
+        norm_eval=True,
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint=stage1_checkpoint,
+            prefix='backbone.')))
+train_dataloader = dict(dataset=dict(views='both'))

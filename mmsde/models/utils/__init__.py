@@ -1,0 +1,7 @@
+"""Model utilities: multi-view data preprocessing, gathering with gradient."""
+from .data_preprocessor import PairedClsDataPreprocessor, split_view_batches
+from .gather import all_gather_with_grad
+
+__all__ = [
+    'PairedClsDataPreprocessor', 'split_view_batches', 'all_gather_with_grad'
+]
