@@ -5,7 +5,12 @@ Run folds (sequentially, or one per launch on a cluster), then summarize:
     python tools/kfold.py run CONFIG --work-dir work_dirs/base --num-folds 10
     python tools/kfold.py run CONFIG --work-dir work_dirs/base --folds 3   # one fold
     torchrun --nproc_per_node 2 tools/kfold.py run CONFIG ... --launcher pytorch
+    python tools/kfold.py run KD_CONFIG --work-dir work_dirs/kd --cfg-options \
+        'model.teacher_ckpt=work_dirs/base/fold{fold}/best_*.pth'
     python tools/kfold.py summarize work_dirs/base work_dirs/kd --out results
+
+``{fold}`` in an option value becomes the fold index (per-fold teachers or
+stage-1 checkpoints).
 
 Finished folds (``fold<k>/test_metrics.json``) are skipped, so an
 interrupted run continues where it stopped.

@@ -45,6 +45,20 @@ def fold_options(cfg: Config, fold: int, num_folds: int) -> dict:
     return options
 
 
+def fold_placeholders(cfg_options: Optional[dict], fold: int
+                      ) -> Optional[dict]:
+    """Replace ``{fold}`` in string option values by the fold index, e.g.
+    ``model.teacher_ckpt=work_dirs/teacher/fold{fold}/best_*.pth`` gives
+    each fold the teacher trained on the same subjects."""
+    if not cfg_options:
+        return cfg_options
+    return {
+        key: value.replace('{fold}', str(fold)) if isinstance(value, str)
+        else value
+        for key, value in cfg_options.items()
+    }
+
+
 def run_fold(config: str, work_dir: str, fold: int, num_folds: int,
              cfg_options: Optional[dict] = None, launcher: str = 'none',
              amp: bool = False) -> dict:
@@ -60,7 +74,8 @@ def run_fold(config: str, work_dir: str, fold: int, num_folds: int,
     if osp.isfile(result_file):
         with open(result_file) as f:
             return json.load(f)['metrics']
-    cfg = load_config(config, work_dir=fold_dir, cfg_options=cfg_options,
+    cfg = load_config(config, work_dir=fold_dir,
+                      cfg_options=fold_placeholders(cfg_options, fold),
                       launcher=launcher, amp=amp)
     cfg.merge_from_dict(fold_options(cfg, fold, num_folds))
     metrics = train_and_test(cfg)

@@ -236,3 +236,45 @@ def format_report(report: ConversionReport) -> str:
     for key in report.filled:
         lines.append(f'filled with 0 (absent in the source): {key}')
     return '\n'.join(lines)
+
+
+def load_state_dict_exactly(model: torch.nn.Module, filename: str,
+                            what: str = 'model') -> None:
+    """Load a checkpoint file into ``model``, refusing any mismatch.
+
+    Unlike MMEngine's ``load_checkpoint`` (which warns and goes on), a
+    checkpoint whose keys or shapes differ from the model's stops here with
+    every missing, unexpected and mis-shaped key named. Use it where a
+    silently half-loaded model would go unnoticed, e.g. a frozen teacher.
+
+    Args:
+        model: The model to fill.
+        filename: A checkpoint the user named (an MMEngine checkpoint or a
+            plain state dict; DataParallel's ``module.`` prefix is removed).
+        what: What the model is, for messages (e.g. ``'teacher config
+            configs/x.py'``).
+
+    Raises:
+        FileNotFoundError: ``filename`` does not exist.
+        CheckpointMismatchError: The checkpoint does not fit ``model``.
+    """
+    # weights_only=False: a user-named file, which MMEngine pickles
+    checkpoint = load_from_trusted_local(filename, map_location='cpu')
+    state_dict = unwrap_state_dict(checkpoint, filename)
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in expected]
+    mismatched = [
+        f'{k}: checkpoint {_shape(state_dict[k])} vs model '
+        f'{tuple(expected[k].shape)}' for k in expected
+        if k in state_dict and _shape(state_dict[k]) != tuple(expected[k].shape)
+    ]
+    if missing or unexpected or mismatched:
+        lines = [f'checkpoint {filename} does not fit the {what}:']
+        for label, keys in (('missing keys', missing),
+                            ('unexpected keys', unexpected),
+                            ('shape mismatches', mismatched)):
+            if keys:
+                lines.append(f'{label} ({len(keys)}): {keys}')
+        raise CheckpointMismatchError('\n'.join(lines))
+    model.load_state_dict(state_dict, strict=True)
