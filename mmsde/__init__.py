@@ -8,7 +8,8 @@ MMEngine load the checkpoints that users name under torch >= 2.6
 from .utils import patch_checkpoint_loader
 from .version import __version__
 
-from . import datasets, engine, evaluation, models  # noqa: F401,E402  (registers modules)
+# registers the modules
+from . import datasets, engine, evaluation, models  # noqa: F401,E402
 
 patch_checkpoint_loader()
 

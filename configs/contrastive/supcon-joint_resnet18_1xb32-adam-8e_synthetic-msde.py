@@ -6,26 +6,11 @@
 # pooled features; SupConLoss normalises its output). It is not needed for
 # prediction: checkpoints load into a plain ImageClassifier (strict=False).
 _base_ = [
-    '../_base_/models/resnet18_fer.py',
+    '../_base_/models/resnet18_supcon.py',
     '../_base_/datasets/synthetic_msde_paired.py',
     '../_base_/schedules/adam_24e.py',
     '../_base_/default_runtime.py',
 ]
 
-model = dict(
-    type='SupConClassifier',
-    stage='joint',
-    projector=dict(
-        type='NonLinearNeck',
-        in_channels=512,
-        hid_channels=512,
-        out_channels=128,
-        num_layers=2,
-        with_bias=True,
-        with_last_bn=False,
-        with_last_bias=True,
-        with_avg_pool=False,
-        norm_cfg=dict(type='BN1d')),
-    contrast_loss=dict(type='SupConLoss', temperature=0.1, loss_weight=1.0))
 train_cfg = dict(max_epochs=8)
 param_scheduler = dict(milestones=[5, 7])

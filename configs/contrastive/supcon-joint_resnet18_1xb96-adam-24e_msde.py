@@ -7,29 +7,15 @@
 # SupConLoss normalises its output), the authors' Adam schedule, batch 96
 # pairs. Checkpoints load into a plain ImageClassifier (strict=False).
 _base_ = [
-    '../_base_/models/resnet18_fer.py',
+    '../_base_/models/resnet18_supcon.py',
     '../_base_/datasets/msde_paired.py',
     '../_base_/schedules/adam_24e.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
-    type='SupConClassifier',
-    stage='joint',
     backbone=dict(
         init_cfg=dict(
             type='Pretrained',
             checkpoint='checkpoints/resnet18_msceleb1m.pth',
-            prefix='backbone.')),
-    projector=dict(
-        type='NonLinearNeck',
-        in_channels=512,
-        hid_channels=512,
-        out_channels=128,
-        num_layers=2,
-        with_bias=True,
-        with_last_bn=False,
-        with_last_bias=True,
-        with_avg_pool=False,
-        norm_cfg=dict(type='BN1d')),
-    contrast_loss=dict(type='SupConLoss', temperature=0.1, loss_weight=1.0))
+            prefix='backbone.')))

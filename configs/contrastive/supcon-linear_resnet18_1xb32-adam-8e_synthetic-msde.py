@@ -8,7 +8,7 @@
 # the path. For k-fold runs, train stage 1 per fold and pass each fold's
 # checkpoint with --cfg-options model.backbone.init_cfg.checkpoint=...
 _base_ = [
-    '../_base_/models/resnet18_fer.py',
+    '../_base_/models/resnet18_linear_probe.py',
     '../_base_/datasets/synthetic_msde.py',
     '../_base_/schedules/adam_24e.py',
     '../_base_/default_runtime.py',
@@ -17,13 +17,7 @@ _base_ = [
 stage1_checkpoint = ('work_dirs/supcon-pretrain_resnet18_1xb32-adam-8e_'
                      'synthetic-msde/epoch_8.pth')
 model = dict(
-    backbone=dict(
-        frozen_stages=4,
-        norm_eval=True,
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint=stage1_checkpoint,
-            prefix='backbone.')))
+    backbone=dict(init_cfg=dict(checkpoint=stage1_checkpoint)))
 train_dataloader = dict(dataset=dict(views='both'))
 train_cfg = dict(max_epochs=8)
 param_scheduler = dict(milestones=[5, 7])

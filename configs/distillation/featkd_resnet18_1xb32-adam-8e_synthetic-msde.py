@@ -10,7 +10,7 @@
 # baselines (Adam 1e-3, 8 epochs) for a like-for-like comparison. The saved
 # student is a plain ImageClassifier checkpoint.
 _base_ = [
-    '../_base_/models/resnet18_fer.py',
+    '../_base_/models/resnet18_featkd.py',
     '../_base_/datasets/synthetic_msde_paired.py',
     '../_base_/schedules/adam_24e.py',
     '../_base_/default_runtime.py',
@@ -18,10 +18,7 @@ _base_ = [
 
 teacher = 'resnet18_1xb32-adam-8e_synthetic-msde-nonmasked'
 model = dict(
-    type='MaskedFERDistiller',
     teacher_cfg='{{ fileDirname }}/../baseline/' + teacher + '.py',
-    teacher_ckpt='work_dirs/' + teacher + '/best_overall_accuracy_epoch_*.pth',
-    masked_prob=0.5,
-    feature_loss=dict(type='FeatureDistillLoss', loss_weight=100.0))
+    teacher_ckpt='work_dirs/' + teacher + '/best_overall_accuracy_epoch_*.pth')
 train_cfg = dict(max_epochs=8)
 param_scheduler = dict(milestones=[5, 7])

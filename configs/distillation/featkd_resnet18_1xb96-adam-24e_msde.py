@@ -8,7 +8,7 @@
 # lr /10 at 15 and 22. teacher_ckpt is a glob that must match one file;
 # elsewhere: --cfg-options model.teacher_ckpt=PATH.
 _base_ = [
-    '../_base_/models/resnet18_fer.py',
+    '../_base_/models/resnet18_featkd.py',
     '../_base_/datasets/msde_paired.py',
     '../_base_/schedules/adam_24e.py',
     '../_base_/default_runtime.py',
@@ -16,11 +16,8 @@ _base_ = [
 
 teacher = 'resnet18_1xb96-adam-24e_msde-nonmasked'
 model = dict(
-    type='MaskedFERDistiller',
     teacher_cfg='{{ fileDirname }}/../baseline/' + teacher + '.py',
     teacher_ckpt='work_dirs/' + teacher + '/best_overall_accuracy_epoch_*.pth',
-    masked_prob=0.5,
-    feature_loss=dict(type='FeatureDistillLoss', loss_weight=100.0),
     backbone=dict(
         init_cfg=dict(
             type='Pretrained',

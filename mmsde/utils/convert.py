@@ -265,9 +265,9 @@ def load_state_dict_exactly(model: torch.nn.Module, filename: str,
     missing = [k for k in expected if k not in state_dict]
     unexpected = [k for k in state_dict if k not in expected]
     mismatched = [
-        f'{k}: checkpoint {_shape(state_dict[k])} vs model '
-        f'{tuple(expected[k].shape)}' for k in expected
-        if k in state_dict and _shape(state_dict[k]) != tuple(expected[k].shape)
+        f'{k}: checkpoint {_shape(state_dict[k])} vs model {_shape(v)}'
+        for k, v in expected.items()
+        if k in state_dict and _shape(state_dict[k]) != _shape(v)
     ]
     if missing or unexpected or mismatched:
         lines = [f'checkpoint {filename} does not fit the {what}:']

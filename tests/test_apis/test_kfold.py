@@ -7,8 +7,8 @@ import statistics
 import pytest
 from mmengine.config import Config
 
-from mmsde.apis.kfold import (fold_options, load_fold_results, summarize,
-                              write_tables)
+from mmsde.apis.kfold import (fold_options, fold_placeholders,
+                              load_fold_results, summarize, write_tables)
 
 
 def write_fold(work_dir, fold, metrics):
@@ -87,3 +87,14 @@ def test_fold_options_need_fold_field():
     cfg.test_dataloader.dataset.pop('fold')
     with pytest.raises(KeyError, match='test_dataloader.dataset .* no "fold"'):
         fold_options(cfg, 0, 10)
+
+
+def test_fold_placeholders_give_each_fold_its_own_paths():
+    options = {'model.teacher_ckpt': 'runs/teacher/fold{fold}/best_*.pth',
+               'train_cfg.max_epochs': 3}
+    assert fold_placeholders(options, 7) == {
+        'model.teacher_ckpt': 'runs/teacher/fold7/best_*.pth',
+        'train_cfg.max_epochs': 3
+    }
+    assert options['model.teacher_ckpt'].endswith('fold{fold}/best_*.pth')
+    assert fold_placeholders(None, 0) is None

@@ -2,8 +2,6 @@
 tiny benchmark (paired training loader, single-view validation), their
 checkpoints serve tools/test.py, and two-stage SupCon hands its encoder to
 the linear probe."""
-import json
-from pathlib import Path
 
 import pytest
 import torch

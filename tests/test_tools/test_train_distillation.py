@@ -68,4 +68,3 @@ def test_missing_teacher_checkpoint_stops_before_training(tiny_msde,
                  tmp_path / 'run', '--cfg-options',
                  f'model.teacher_ckpt={missing}')
     assert not (tmp_path / 'run' / 'epoch_1.pth').exists()
-

@@ -1,5 +1,4 @@
 """End to end through the command-line tools: train, test, resume, load_from."""
-import json
 import pickle
 import re
 from pathlib import Path

@@ -6,8 +6,8 @@ _base_ = './msde.py'
 data_root = 'data/synthetic_msde'
 img_size = 112
 fer_keys = ('masked', 'subject', 'pair_id')
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
+# the authors' augmentation (views='paired' applies it to both images alike)
+train_augment = [
     dict(type='Resize', scale=(img_size, img_size)),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='HueSaturationValue', prob=0.5),
@@ -19,7 +19,9 @@ train_pipeline = [
          rotate_limit=3, prob=0.5),
     dict(type='ShiftScaleRotate', shift_limit=0., scale_limit=0.,
          rotate_limit=0., scale_range=(1.0, 1.25), prob=0.5),
-    dict(type='PackInputs', algorithm_keys=fer_keys),
+]
+train_pipeline = [dict(type='LoadImageFromFile')] + train_augment + [
+    dict(type='PackInputs', algorithm_keys=fer_keys)
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -4,7 +4,6 @@ import os.path as osp
 from typing import Dict, List, Mapping, Optional, Union
 
 import torch
-import torch.nn as nn
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmpretrain.models import ImageClassifier
@@ -12,8 +11,8 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from mmsde.utils.convert import load_state_dict_exactly
-from .utils import PreprocessorCfg, paired_preprocessor, split_views, \
-    suffix_losses
+from .utils import (PreprocessorCfg, build_module, paired_preprocessor,
+                    split_views, suffix_losses)
 
 #: Keys of the teacher's outputs (online or cached).
 FEATURE, LOGITS = 'feature', 'logits'
@@ -55,14 +54,11 @@ class MaskedFERDistiller(ImageClassifier):
     samples that ``RandomFlip`` flipped horizontally.
 
     Args:
-        backbone: Student backbone config.
         teacher_cfg: Path of the teacher's config file, or its model dict.
         teacher_ckpt: The teacher's checkpoint; a glob pattern must match
             exactly one file (e.g. ``.../best_*.pth``). ``None`` leaves the
             teacher as built: only for tests and inference, training refuses
             it.
-        neck: Student neck config.
-        head: Student head config.
         feature_loss: Config of the feature distillation loss, or ``None``.
         logit_loss: Config of the logit distillation loss, or ``None``.
         feature_index: Which backbone output is distilled (``-1``: the last,
@@ -71,28 +67,23 @@ class MaskedFERDistiller(ImageClassifier):
         masked_prob: Probability that the student sees the masked image.
         warmup_iters: Iterations of the linear warm-up of the distillation
             losses.
-        pretrained: Student checkpoint to initialise from.
-        train_cfg: Not used for pairs (batch augmentations are refused).
         data_preprocessor: Defaults to ``PairedClsDataPreprocessor``.
-        init_cfg: Student initialisation config.
+        **kwargs: The student: :class:`ImageClassifier`'s ``backbone``,
+            ``neck``, ``head``, ``pretrained``, ``train_cfg`` and
+            ``init_cfg``.
     """
 
     def __init__(self,
-                 backbone: dict,
                  teacher_cfg: Union[str, dict],
                  teacher_ckpt: Optional[str],
-                 neck: Optional[dict] = None,
-                 head: Optional[dict] = None,
                  feature_loss: Optional[dict] = dict(
                      type='FeatureDistillLoss', loss_weight=100.0),
                  logit_loss: Optional[dict] = None,
                  feature_index: int = -1,
                  masked_prob: float = 0.5,
                  warmup_iters: int = 0,
-                 pretrained: Optional[str] = None,
-                 train_cfg: Optional[dict] = None,
                  data_preprocessor: PreprocessorCfg = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 **kwargs) -> None:
         if not 0 <= masked_prob <= 1:
             raise ValueError(f'MaskedFERDistiller: masked_prob must be in '
                              f'[0, 1], got {masked_prob}')
@@ -100,15 +91,10 @@ class MaskedFERDistiller(ImageClassifier):
             raise ValueError('MaskedFERDistiller: set feature_loss, '
                              'logit_loss or both')
         super().__init__(
-            backbone=backbone,
-            neck=neck,
-            head=head,
-            pretrained=pretrained,
-            train_cfg=train_cfg,
             data_preprocessor=paired_preprocessor(data_preprocessor),
-            init_cfg=init_cfg)
-        self.feature_loss = _build_optional(feature_loss)
-        self.logit_loss = _build_optional(logit_loss)
+            **kwargs)
+        self.feature_loss = build_module(feature_loss)
+        self.logit_loss = build_module(logit_loss)
         self.feature_index = feature_index
         self.masked_prob = masked_prob
         self.warmup_iters = warmup_iters
@@ -245,13 +231,6 @@ class MaskedFERDistiller(ImageClassifier):
             return 1.0
         step = MessageHub.get_current_instance().get_info('iter', 0)
         return min(1.0, (step + 1) / self.warmup_iters)
-
-
-def _build_optional(cfg: Optional[Union[dict, nn.Module]]
-                    ) -> Optional[nn.Module]:
-    if cfg is None or isinstance(cfg, nn.Module):
-        return cfg
-    return MODELS.build(cfg)
 
 
 def build_teacher(teacher_cfg: Union[str, dict]) -> ImageClassifier:

@@ -1,5 +1,5 @@
 """The MSD-E authors' paired ("contrastive") Siamese training scheme."""
-from typing import List, Optional, Union
+from typing import List, Union
 
 import torch
 import torch.nn as nn
@@ -7,8 +7,8 @@ from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from .utils import PreprocessorCfg, paired_preprocessor, split_views, \
-    suffix_losses
+from .utils import (PreprocessorCfg, build_module, paired_preprocessor,
+                    split_views, suffix_losses)
 
 
 @MODELS.register_module()
@@ -32,38 +32,24 @@ class PairedClassifier(ImageClassifier):
     checkpoints load into a plain ``ImageClassifier``.
 
     Args:
-        backbone: Backbone config.
-        neck: Neck config (e.g. ``GlobalAveragePooling``).
-        head: Head config; its ``loss.loss_weight`` is ``beta``.
         paired_loss: Config of the feature loss between the two maps;
             its ``loss_weight`` is ``alpha``.
-        pretrained: Checkpoint to initialise from.
-        train_cfg: Not used for pairs (batch augmentations are refused).
         data_preprocessor: Defaults to ``PairedClsDataPreprocessor``.
-        init_cfg: Initialisation config.
+        **kwargs: :class:`ImageClassifier`'s ``backbone``, ``neck``,
+            ``head`` (its ``loss.loss_weight`` is ``beta``), ``pretrained``,
+            ``train_cfg`` (batch augmentations are refused for pairs) and
+            ``init_cfg``.
     """
 
     def __init__(self,
-                 backbone: dict,
-                 neck: Optional[dict] = None,
-                 head: Optional[dict] = None,
                  paired_loss: Union[dict, nn.Module] = dict(
                      type='PairedFeatureLoss', loss_weight=1.0),
-                 pretrained: Optional[str] = None,
-                 train_cfg: Optional[dict] = None,
                  data_preprocessor: PreprocessorCfg = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 **kwargs) -> None:
         super().__init__(
-            backbone=backbone,
-            neck=neck,
-            head=head,
-            pretrained=pretrained,
-            train_cfg=train_cfg,
             data_preprocessor=paired_preprocessor(data_preprocessor),
-            init_cfg=init_cfg)
-        if not isinstance(paired_loss, nn.Module):
-            paired_loss = MODELS.build(paired_loss)
-        self.paired_loss = paired_loss
+            **kwargs)
+        self.paired_loss = build_module(paired_loss)
 
     def loss(self, inputs: List[torch.Tensor],
              data_samples: List[DataSample]) -> dict:

@@ -1,5 +1,5 @@
 """Supervised contrastive learning with masked and non-masked views."""
-from typing import List, Optional, Union
+from typing import List, Union
 
 import torch
 import torch.nn as nn
@@ -7,8 +7,8 @@ from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from .utils import PreprocessorCfg, paired_preprocessor, split_views, \
-    suffix_losses
+from .utils import (PreprocessorCfg, build_module, paired_preprocessor,
+                    split_views, suffix_losses)
 
 STAGES = ('joint', 'pretrain')
 
@@ -38,49 +38,31 @@ class SupConClassifier(ImageClassifier):
     ``strict=False`` (unexpected keys ``projector.*``).
 
     Args:
-        backbone: Backbone config.
         projector: Projection head config, e.g. MMPretrain's
             ``NonLinearNeck`` 512 -> 512 -> 128 with ``with_avg_pool=False``
             on the neck's pooled features.
-        neck: Neck config (e.g. ``GlobalAveragePooling``).
-        head: Classification head config.
         contrast_loss: Config of the contrastive loss.
         stage: ``'joint'`` or ``'pretrain'``.
-        pretrained: Checkpoint to initialise from.
-        train_cfg: Not used for multi-view batches.
         data_preprocessor: Defaults to ``PairedClsDataPreprocessor``.
-        init_cfg: Initialisation config.
+        **kwargs: :class:`ImageClassifier`'s ``backbone``, ``neck``,
+            ``head``, ``pretrained``, ``train_cfg`` and ``init_cfg``.
     """
 
     def __init__(self,
-                 backbone: dict,
                  projector: Union[dict, nn.Module],
-                 neck: Optional[dict] = None,
-                 head: Optional[dict] = None,
                  contrast_loss: Union[dict, nn.Module] = dict(
                      type='SupConLoss', temperature=0.1, loss_weight=1.0),
                  stage: str = 'joint',
-                 pretrained: Optional[str] = None,
-                 train_cfg: Optional[dict] = None,
                  data_preprocessor: PreprocessorCfg = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 **kwargs) -> None:
         if stage not in STAGES:
             raise ValueError(f'SupConClassifier: stage must be one of '
                              f'{STAGES}, got {stage!r}')
         super().__init__(
-            backbone=backbone,
-            neck=neck,
-            head=head,
-            pretrained=pretrained,
-            train_cfg=train_cfg,
             data_preprocessor=paired_preprocessor(data_preprocessor),
-            init_cfg=init_cfg)
-        if not isinstance(projector, nn.Module):
-            projector = MODELS.build(projector)
-        if not isinstance(contrast_loss, nn.Module):
-            contrast_loss = MODELS.build(contrast_loss)
-        self.projector = projector
-        self.contrast_loss = contrast_loss
+            **kwargs)
+        self.projector = build_module(projector)
+        self.contrast_loss = build_module(contrast_loss)
         self.stage = stage
         if stage == 'pretrain' and self.with_head:
             self.head.requires_grad_(False)

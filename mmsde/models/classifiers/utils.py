@@ -3,6 +3,7 @@ from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn as nn
+from mmpretrain.registry import MODELS
 
 PreprocessorCfg = Optional[Union[dict, nn.Module]]
 
@@ -66,3 +67,11 @@ def suffix_losses(losses: Dict[str, torch.Tensor],
     """
     return {(f'loss_{name}' if key == 'loss' else f'{key}_{name}'): value
             for key, value in losses.items()}
+
+
+def build_module(cfg: Optional[Union[dict, nn.Module]]
+                 ) -> Optional[nn.Module]:
+    """Build a config dict from ``MODELS``; pass a module or ``None``."""
+    if cfg is None or isinstance(cfg, nn.Module):
+        return cfg
+    return MODELS.build(cfg)

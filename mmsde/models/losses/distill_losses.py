@@ -4,7 +4,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
-from .paired_feature_loss import PairedFeatureLoss
+from .paired_feature_loss import PairedFeatureLoss, check_same_shape
 
 
 @MODELS.register_module()
@@ -44,9 +44,9 @@ class FeatureDistillLoss(PairedFeatureLoss):
 
 @MODELS.register_module()
 class LogitDistillLoss(nn.Module):
-    """Hinton et al.'s `logit distillation <https://arxiv.org/abs/1503.02531>`_:
-    ``tau^2 * KL(softmax(t / tau) || softmax(s / tau))``, averaged over the
-    batch.
+    """`Logit distillation <https://arxiv.org/abs/1503.02531>`_ (Hinton et
+    al. 2015): ``tau^2 * KL(softmax(t / tau) || softmax(s / tau))``,
+    averaged over the batch.
 
     The ``tau^2`` factor keeps the gradient scale independent of ``tau``. The
     KL divergence is computed in float32 with autocast disabled.
@@ -75,11 +75,8 @@ class LogitDistillLoss(nn.Module):
         Returns:
             torch.Tensor: The scalar loss times ``loss_weight``.
         """
-        if student_logits.shape != teacher_logits.shape:
-            raise ValueError(
-                f'LogitDistillLoss: logit shapes differ: student '
-                f'{tuple(student_logits.shape)}, teacher '
-                f'{tuple(teacher_logits.shape)}')
+        check_same_shape('LogitDistillLoss', student=student_logits,
+                         teacher=teacher_logits)
         dtype = torch.promote_types(student_logits.dtype, torch.float32)
         with torch.autocast(device_type=student_logits.device.type,
                             enabled=False):

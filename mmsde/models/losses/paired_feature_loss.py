@@ -39,12 +39,24 @@ class PairedFeatureLoss(nn.Module):
         Returns:
             torch.Tensor: The scalar loss times ``loss_weight``.
         """
-        if feat_non_masked.shape != feat_masked.shape:
-            raise ValueError(
-                f'PairedFeatureLoss: feature shapes differ: non-masked '
-                f'{tuple(feat_non_masked.shape)}, masked '
-                f'{tuple(feat_masked.shape)}')
+        check_same_shape(type(self).__name__, **{
+            'non-masked': feat_non_masked,
+            'masked': feat_masked
+        })
         if self.normalize:
             feat_non_masked = F.normalize(feat_non_masked, dim=1)
             feat_masked = F.normalize(feat_masked, dim=1)
         return self.loss_weight * F.mse_loss(feat_non_masked, feat_masked)
+
+
+def check_same_shape(owner: str, **tensors: torch.Tensor) -> None:
+    """Raise a ``ValueError`` naming each tensor's shape unless all agree.
+
+    Args:
+        owner: The loss's name, for the message.
+        **tensors: The tensors, by the names the message uses.
+    """
+    shapes = {name: tuple(t.shape) for name, t in tensors.items()}
+    if len(set(shapes.values())) > 1:
+        listed = ', '.join(f'{name} {shape}' for name, shape in shapes.items())
+        raise ValueError(f'{owner}: shapes differ: {listed}')
