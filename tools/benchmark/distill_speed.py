@@ -30,6 +30,8 @@ from mmengine.optim import OptimWrapper  # noqa: E402
 from mmpretrain.registry import MODELS  # noqa: E402
 from mmpretrain.structures import DataSample  # noqa: E402
 
+from mmsde.engine.hooks.teacher_cache_hook import \
+    compute_teacher_outputs  # noqa: E402
 from mmsde.utils import register_all_modules  # noqa: E402
 
 DEFAULT_CONFIG = ('configs/distillation/'
@@ -95,17 +97,6 @@ def single_view(data: dict) -> dict:
     return dict(inputs=data['inputs'][0], data_samples=data['data_samples'])
 
 
-def fill_cache(distiller, batches: List[dict]) -> dict:
-    """Teacher outputs for every pair of ``batches`` (what the hook does)."""
-    cache = {}
-    for data in batches:
-        data = distiller.data_preprocessor(data, False)
-        outputs = distiller.teacher_outputs(data['inputs'][0])
-        for i, sample in enumerate(data['data_samples']):
-            cache[sample.pair_id] = {k: v[i].cpu() for k, v in outputs.items()}
-    return cache
-
-
 def timed(step: Callable[[dict], None], batches: List[dict],
           device: str) -> float:
     """Seconds per step over ``batches``."""
@@ -132,7 +123,9 @@ def main() -> None:
     teacher_ckpt = args.teacher_ckpt or random_teacher_checkpoint(cfg)
     distiller, student = build_models(cfg, teacher_ckpt, args.device)
     batches = make_batches(args.steps, batch, size)
-    cache = fill_cache(distiller, batches)
+    cache = compute_teacher_outputs(
+        distiller, [single_view(data) for data in batches],
+        batch * len(batches))
     optims = {
         name: OptimWrapper(torch.optim.Adam(model.parameters(), lr=1e-3))
         for name, model in (('distiller', distiller), ('student', student))

@@ -4,7 +4,7 @@ import hashlib
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence
 
 import torch
 from mmengine.dataset import pseudo_collate
@@ -14,6 +14,8 @@ from mmengine.model import is_model_wrapper
 from mmengine.utils import ProgressBar
 from mmpretrain.registry import DATASETS, HOOKS
 from torch.utils.data import DataLoader, Dataset
+
+from mmsde.models.classifiers.distiller import resolve_checkpoint
 
 #: Bumped when the content or layout of cache files changes.
 CACHE_VERSION = 1
@@ -80,8 +82,9 @@ class TeacherCacheHook(Hook):
         if is_main_process() and not osp.isfile(path):
             runner.logger.info(f'TeacherCacheHook: running the teacher on '
                                f'{len(dataset)} images, cache {path}')
-            outputs = compute_teacher_outputs(model, dataset,
-                                              self.batch_size)
+            loader = DataLoader(dataset, batch_size=self.batch_size,
+                                shuffle=False, collate_fn=pseudo_collate)
+            outputs = compute_teacher_outputs(model, loader, len(dataset))
             os.makedirs(cache_dir, exist_ok=True)
             torch.save(dict(key=key, version=CACHE_VERSION, outputs=outputs),
                        path + '.tmp')
@@ -106,15 +109,20 @@ class TeacherCacheHook(Hook):
 
 
 @torch.no_grad()
-def compute_teacher_outputs(model, dataset: Dataset,
-                            batch_size: int) -> TeacherOutputs:
+def compute_teacher_outputs(model, batches: Iterable[dict],
+                            num_samples: int) -> TeacherOutputs:
     """``{pair_id: {'feature': ..., 'logits': ...}}`` of the teacher on
-    every sample of ``dataset`` (float32, on the CPU)."""
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False,
-                        collate_fn=pseudo_collate)
+    every sample of ``batches`` (float32, on the CPU).
+
+    Args:
+        model: A :class:`MaskedFERDistiller`.
+        batches: Collated batches of single non-masked images whose data
+            samples carry ``pair_id``.
+        num_samples: How many samples ``batches`` hold (progress bar).
+    """
     outputs: TeacherOutputs = {}
-    progress = ProgressBar(len(dataset))
-    for data in loader:
+    progress = ProgressBar(num_samples)
+    for data in batches:
         data = model.data_preprocessor(data, False)
         batch = model.teacher_outputs(data['inputs'])
         for i, sample in enumerate(data['data_samples']):
@@ -128,7 +136,6 @@ def compute_teacher_outputs(model, dataset: Dataset,
 
 def cache_key(model, dataset: Dataset, pipeline: List[dict]) -> str:
     """SHA-256 over everything the teacher's cached outputs depend on."""
-    from mmsde.models.classifiers.distiller import resolve_checkpoint
     digest = hashlib.sha256()
     checkpoint = resolve_checkpoint(model.teacher_ckpt)
     with open(checkpoint, 'rb') as f:
