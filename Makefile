@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 install: $(STAMP)
 
-$(STAMP): tools/install.sh setup.py requirements/build.txt requirements/runtime.txt requirements/tests.txt
+$(STAMP): tools/install.sh setup.py requirements/build.txt requirements/runtime.txt requirements/optional.txt requirements/tests.txt
 	PYTHON=$(PYTHON) VENV=$(VENV) bash tools/install.sh
 
 demo: $(STAMP)

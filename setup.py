@@ -26,6 +26,9 @@ setup(
     packages=find_packages(include=['mmsde', 'mmsde.*']),
     python_requires='>=3.9',
     install_requires=read_requirements('runtime') + ['mmcv>=2.0.0,<2.2.0'],
-    extras_require={'tests': read_requirements('tests')},
+    extras_require={
+        'tests': read_requirements('tests'),
+        'optional': read_requirements('optional')
+    },
     zip_safe=False,
 )

@@ -14,7 +14,7 @@ def pytest_configure(config):
 @pytest.fixture(scope='session')
 def tiny_msde(tmp_path_factory) -> Path:
     """A 10-subject synthetic benchmark in the MSD-E layout (64x64 px)."""
-    from mmsde.datasets.synthetic_faces import generate_synthetic_msde
+    from mmsde.datasets import generate_synthetic_msde
     root = tmp_path_factory.mktemp('tiny_msde')
     generate_synthetic_msde(root, num_subjects=10, img_size=64, seed=0,
                             overwrite=True)

@@ -13,7 +13,8 @@ import argparse
 import os.path as osp
 
 from mmsde.apis import load_config, train_and_test
-from mmsde.datasets.synthetic_faces import generate_synthetic_msde
+from mmsde.datasets import generate_synthetic_msde
+from mmsde.datasets.msde import MASKED_DIR, NON_MASKED_DIR, PAIRS_FILE
 
 SYNTHETIC_ROOT = 'data/synthetic_msde'
 DEFAULT_CONFIG = ('configs/baseline/'
@@ -24,8 +25,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--config', default=DEFAULT_CONFIG)
     parser.add_argument(
-        '--msde-root', help='root of the real MSD-E (MSD-E/, MSD-ME/, '
-        'Paired_files.txt); default: the synthetic benchmark')
+        '--msde-root',
+        help=f'root of the real MSD-E ({NON_MASKED_DIR}/, {MASKED_DIR}/, '
+        f'{PAIRS_FILE}); default: the synthetic benchmark')
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--epochs', type=int, help='override max_epochs')
     return parser.parse_args()
@@ -44,7 +46,7 @@ def main() -> None:
     root = args.msde_root
     if root is None:
         root = SYNTHETIC_ROOT
-        if not osp.isfile(osp.join(root, 'Paired_files.txt')):
+        if not osp.isfile(osp.join(root, PAIRS_FILE)):
             print(f'[demo] generating the synthetic benchmark in {root}')
             print(generate_synthetic_msde(root, overwrite=True))
     options = data_root_options(root)

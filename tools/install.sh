@@ -102,8 +102,8 @@ fi
 
 # 4. OpenMMLab packages and mmsde itself
 say "installing mmengine, mmpretrain, mmdet, grad-cam and mmsde (editable)"
-pip install -q -r requirements/runtime.txt -r requirements/tests.txt -r requirements/build.txt \
-  || die "pip could not install requirements/runtime.txt"
+pip install -q -r requirements/runtime.txt -r requirements/optional.txt -r requirements/tests.txt \
+  -r requirements/build.txt || die "pip could not install the requirements/ files"
 pip install -q --no-deps --no-build-isolation -e . || die "could not install mmsde in editable mode"
 
 # 5. verify

@@ -18,14 +18,11 @@ interrupted run continues where it stopped.
 import argparse
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
+from mmengine.config import DictAction
 
-from mmengine.config import DictAction  # noqa: E402
-
-from mmsde.apis.kfold import (DEFAULT_METRICS, load_fold_results,  # noqa: E402
-                              run_fold, summarize, write_tables)
+from mmsde.apis.kfold import (DEFAULT_METRICS, load_fold_results, run_fold,
+                              summarize, write_tables)
 
 
 def parse_args() -> argparse.Namespace:

@@ -7,13 +7,10 @@ Examples:
 """
 import argparse
 import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
+from mmengine.config import DictAction
 
-from mmengine.config import DictAction  # noqa: E402
-
-from mmsde.apis import load_config, test  # noqa: E402
+from mmsde.apis import load_config, test
 
 
 def parse_args() -> argparse.Namespace:

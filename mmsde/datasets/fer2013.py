@@ -1,13 +1,15 @@
 """FER2013 from its Kaggle CSV, relabelled to RAF-DB order."""
 import os.path as osp
 import warnings
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np
 from mmpretrain.registry import DATASETS
 
-from .base import (DataEntryError, FERRecord, MaskedFERBaseDataset, csv_header,
-                   row_dict)
+from .annotation import csv_header, row_dict
+from .base import MaskedFERBaseDataset
+from .checks import DataEntryError
+from .records import FERRecord
 
 # FER2013 classes: 0 Angry, 1 Disgust, 2 Fear, 3 Happy, 4 Sad, 5 Surprise,
 # 6 Neutral. Entry i is the index of FER2013 class i in FER_CLASSES.
@@ -92,26 +94,20 @@ class FER2013(MaskedFERBaseDataset):
         data_root (str): Folder holding the CSV.
         split (str): ``'train'``, ``'val'``, ``'test'`` or ``'all'``.
             Defaults to ``'train'``.
-        fold (int, optional): Image-level test fold, or None for the native
-            split. Defaults to None.
-        num_folds (int): Number of folds. Defaults to 10.
-        val_ratio (float): Fraction of non-test images held out as ``'val'``
-            (folds only). Defaults to 0.
         ann_file (str): The CSV. Defaults to ``'fer2013.csv'``.
-        on_error (str): ``'raise'`` or ``'skip'``. Defaults to ``'raise'``.
-        **kwargs: Other arguments of :class:`MaskedFERBaseDataset`.
+        **kwargs: Other arguments of :class:`MaskedFERBaseDataset`; its
+            ``fold`` (default None: the native split) makes image-level
+            folds, as FER2013 has no identities.
     """
 
     REQUIRED_COLUMNS = ('emotion', 'pixels', 'Usage')
 
     def __init__(self,
                  data_root: str,
-                 fold: Optional[int] = None,
                  ann_file: str = 'fer2013.csv',
                  **kwargs):
         super().__init__(
             data_root=data_root,
-            fold=fold,
             views='non_masked',
             ann_file=ann_file,
             **kwargs)

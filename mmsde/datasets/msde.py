@@ -5,7 +5,15 @@ from typing import List, Tuple
 
 from mmpretrain.registry import DATASETS
 
-from .base import DataEntryError, FERRecord, MaskedFERBaseDataset, csv_rows
+from .annotation import csv_rows
+from .base import MaskedFERBaseDataset
+from .checks import DataEntryError
+from .records import FERRecord
+
+#: MSD-E's layout: non-masked and masked folders, and the pair list.
+NON_MASKED_DIR = 'MSD-E'
+MASKED_DIR = 'MSD-ME'
+PAIRS_FILE = 'Paired_files.txt'
 
 # ``<subject>_<label>_<rest>``: the label is the second ``_`` field.
 MSDE_NAME = re.compile(
@@ -61,8 +69,8 @@ class MSDE(MaskedFERBaseDataset):
         data_root (str): The dataset root, laid out as above.
         split (str): ``'train'``, ``'val'``, ``'test'`` or ``'all'``.
             Defaults to ``'train'``.
-        fold (int): Test fold. Defaults to 0. MSD-E has no native split, so
-            ``fold=None`` only accepts ``split='all'``.
+        fold (int, optional): Test fold. MSD-E has no native split, so
+            without a fold (the default, None) only ``split='all'`` works.
         num_folds (int): Number of folds. Defaults to 10.
         val_ratio (float): Fraction of the training subjects held out as
             ``'val'`` for checkpoint selection. Defaults to 0.
@@ -83,9 +91,9 @@ class MSDE(MaskedFERBaseDataset):
 
     def __init__(self,
                  data_root: str,
-                 ann_file: str = 'Paired_files.txt',
-                 non_masked_dir: str = 'MSD-E',
-                 masked_dir: str = 'MSD-ME',
+                 ann_file: str = PAIRS_FILE,
+                 non_masked_dir: str = NON_MASKED_DIR,
+                 masked_dir: str = MASKED_DIR,
                  **kwargs):
         self.non_masked_dir = non_masked_dir
         self.masked_dir = masked_dir

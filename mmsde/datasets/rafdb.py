@@ -5,7 +5,9 @@ from typing import List, Optional, Tuple
 from mmengine.logging import MMLogger
 from mmpretrain.registry import DATASETS
 
-from .base import DataEntryError, FERRecord, MaskedFERBaseDataset
+from .base import MaskedFERBaseDataset
+from .checks import DataEntryError
+from .records import FERRecord
 
 RAFDB_SPLITS = ('train', 'test')
 

@@ -1,5 +1,5 @@
 """Training-time helpers of mmsde: hooks, registered into MMPretrain's
 ``HOOKS`` registry."""
-from .hooks import TeacherCacheHook
+from .hooks import DistillWarmupHook, TeacherCacheHook
 
-__all__ = ['TeacherCacheHook']
+__all__ = ['DistillWarmupHook', 'TeacherCacheHook']

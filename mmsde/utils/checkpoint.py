@@ -11,6 +11,7 @@ the files a user names in a config or on the command line (``load_from``,
 ``--resume``, ``init_cfg.checkpoint``, ``--checkpoint``). Every other
 ``torch.load`` in the process keeps torch's safe default.
 """
+import glob
 import os.path as osp
 from typing import Optional, Union
 
@@ -53,3 +54,27 @@ def patch_checkpoint_loader() -> bool:
     CheckpointLoader.register_scheme(
         prefixes='', loader=load_from_trusted_local, force=True)
     return True
+
+
+def resolve_checkpoint(pattern: str) -> str:
+    """The one file that a checkpoint path or glob pattern names.
+
+    Args:
+        pattern: A path, or a glob such as ``work_dirs/x/best_*.pth``.
+
+    Returns:
+        str: The matching file.
+
+    Raises:
+        FileNotFoundError: Nothing matches, or several files do (listed).
+    """
+    if osp.isfile(pattern):
+        return pattern
+    matches = sorted(glob.glob(osp.expanduser(pattern)))
+    if len(matches) != 1:
+        found = f'several files match: {matches}' if matches else \
+            'no file matches'
+        raise FileNotFoundError(
+            f'teacher checkpoint {pattern}: {found}; train the teacher first '
+            'or set model.teacher_ckpt to one checkpoint')
+    return matches[0]

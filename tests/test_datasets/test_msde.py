@@ -73,13 +73,13 @@ def test_every_fold_is_subject_disjoint(msde_root, num_folds):
     assert sorted(tested) == sorted(str(s) for s in range(1, 21))
 
 
-def test_default_is_fold0_train_both(msde_root):
-    ds = MSDE(str(msde_root))
+def test_fold0_train_both(msde_root):
+    ds = MSDE(str(msde_root), fold=0)
     subjects = {ds.get_data_info(i)['subject'] for i in range(len(ds))}
     assert subjects == {str(s) for s in range(3, 21)}  # fold 0 tests 1, 2
     assert len(ds) == 18 * 7 * 2
     assert not ds.test_mode
-    assert MSDE(str(msde_root), split='test').test_mode
+    assert MSDE(str(msde_root), split='test', fold=0).test_mode
 
 
 @pytest.mark.parametrize('views,count,masked', [
@@ -88,7 +88,7 @@ def test_default_is_fold0_train_both(msde_root):
     ('both', 2 * 7 * 2, {False, True}),
 ])
 def test_single_views(msde_root, views, count, masked):
-    ds = MSDE(str(msde_root), split='test', views=views)
+    ds = MSDE(str(msde_root), split='test', fold=0, views=views)
     infos = [ds.get_data_info(i) for i in range(len(ds))]
     assert len(infos) == count
     assert {info['masked'] for info in infos} == masked
@@ -113,6 +113,7 @@ def test_build_from_config_and_pipeline(msde_root):
             type='MSDE',
             data_root=str(msde_root),
             split='test',
+            fold=0,
             views='masked',
             pipeline=[
                 dict(type='LoadImageFromFile'),
@@ -138,14 +139,14 @@ def test_missing_masked_side(fresh_msde_root):
     missing = fresh_msde_root / 'MSD-ME' / '3_4_a.png'
     missing.unlink()
     with pytest.raises(ValueError, match=f'image not found: {missing}$'):
-        MSDE(str(fresh_msde_root))
+        MSDE(str(fresh_msde_root), fold=0)
     # the test fold of fold 0 holds subjects 1, 2: not affected
-    assert len(MSDE(str(fresh_msde_root), split='test')) == 28
+    assert len(MSDE(str(fresh_msde_root), split='test', fold=0)) == 28
 
 
 def test_paired_missing_side_is_named(fresh_msde_root, mm_log):
     (fresh_msde_root / 'MSD-ME' / '3_4_a.png').unlink()
-    ds = MSDE(str(fresh_msde_root), views='paired', on_error='skip')
+    ds = MSDE(str(fresh_msde_root), fold=0, views='paired', on_error='skip')
     assert len(ds) == 18 * 7 - 1
     assert any('3_4_a.png' in m and 'image not found' in m for m in mm_log)
     assert any("pair '3_4_a' has no masked image" in m for m in mm_log)
@@ -238,7 +239,7 @@ def test_skip_keeps_good_entries_and_logs_each(fresh_msde_root, mm_log):
 ])
 def test_argument_errors(msde_root, kwargs, match):
     with pytest.raises(ValueError, match=match):
-        MSDE(str(msde_root), **kwargs)
+        MSDE(str(msde_root), **{'fold': 0, **kwargs})
 
 
 def test_empty_selection_names_the_options(tmp_path, fer_data):
@@ -247,7 +248,7 @@ def test_empty_selection_names_the_options(tmp_path, fer_data):
         (root / 'MSD-ME' / name).unlink()
     with pytest.raises(ValueError, match=r"MSDE: no samples for split='test'"
                        r".*views='masked'.*Options: split in"):
-        MSDE(str(root), split='test', num_folds=2, views='masked',
+        MSDE(str(root), split='test', fold=0, num_folds=2, views='masked',
              on_error='skip')
 
 

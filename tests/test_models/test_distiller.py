@@ -11,15 +11,16 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-from mmengine.logging import MessageHub, MMLogger
+from mmengine.logging import MMLogger
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
+from mmengine.runner.checkpoint import get_state_dict, load_state_dict
 from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import DATASETS, MODELS
 from mmpretrain.structures import DataSample
 
 import mmsde  # noqa: F401
-from mmsde.engine import TeacherCacheHook
+from mmsde.engine import DistillWarmupHook, TeacherCacheHook
 from mmsde.utils.convert import CheckpointMismatchError
 
 SIZE = 32  # layer4 maps of 1x1
@@ -207,20 +208,76 @@ def test_student_sees_masked_images_with_probability_p(prob, teacher_ckpt):
         assert 16 < int(is_masked.sum()) < 48
 
 
-def test_warmup_scales_the_distillation_losses(teacher_ckpt):
+def test_warmup_hook_scales_the_distillation_losses(teacher_ckpt):
     nm, m, labels = pair_batch()
-    hub = MessageHub.get_current_instance()
     results = {}
-    for warmup in (0, 10):
+    for warmup in (None, 10):
         torch.manual_seed(2)  # the same student
-        model = build(teacher_ckpt, warmup_iters=warmup,
-                      logit_loss=dict(type='LogitDistillLoss'))
+        model = build(teacher_ckpt, logit_loss=dict(type='LogitDistillLoss'))
+        if warmup:
+            runner = SimpleNamespace(model=model, iter=4)
+            DistillWarmupHook(warmup).before_train_iter(runner, 0)
+            assert model.distill_scale == 0.5  # (4 + 1) / 10
         torch.manual_seed(3)
-        hub.update_info('iter', 4)
         results[warmup] = model.loss([nm, m], samples(labels))
     for key in ('loss_kd_feature', 'loss_kd_logit'):
-        torch.testing.assert_close(results[10][key], 0.5 * results[0][key])
-    torch.testing.assert_close(results[10]['loss_cls'], results[0]['loss_cls'])
+        torch.testing.assert_close(results[10][key],
+                                   0.5 * results[None][key])
+    torch.testing.assert_close(results[10]['loss_cls'],
+                               results[None]['loss_cls'])
+    runner = SimpleNamespace(model=model, iter=40)
+    DistillWarmupHook(10).before_train_iter(runner, 0)
+    assert model.distill_scale == 1.0
+
+
+def test_warmup_hook_errors():
+    with pytest.raises(ValueError, match=r'warmup_iters must be an integer '
+                       r'>= 1, got 0'):
+        DistillWarmupHook(0)
+    runner = SimpleNamespace(model=torch.nn.Linear(1, 1), iter=0)
+    with pytest.raises(TypeError, match='needs a model with distill_scale, '
+                       'got Linear'):
+        DistillWarmupHook(5).before_train_iter(runner, 0)
+
+
+def test_teacher_is_an_ordinary_frozen_submodule(teacher_ckpt):
+    model = build(teacher_ckpt)
+    assert any(m is model.teacher for m in model.modules())
+    visited = []
+    model.apply(visited.append)
+    assert model.teacher.backbone.conv1 in visited
+    converted = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    assert isinstance(converted.teacher.backbone.bn1, torch.nn.SyncBatchNorm)
+    assert not converted.teacher.training
+    assert all(not p.requires_grad for p in converted.teacher.parameters())
+    # the student still saves as a plain ImageClassifier, strictly
+    state = get_state_dict(converted)
+    assert state and not any(k.startswith('teacher.') for k in state)
+    plain = MODELS.build(dict(classifier_cfg(),
+                              data_preprocessor=dict(PREPROCESSOR)))
+    plain.load_state_dict(state, strict=True)
+    # and loads back into a distiller without teacher keys, strictly
+    again = build(teacher_ckpt)
+    load_state_dict(again, state, strict=True)
+    again.load_state_dict(state, strict=True)
+    for key, value in again.teacher.state_dict().items():
+        torch.testing.assert_close(value,
+                                   model.teacher.state_dict()[key])
+
+
+def test_teacher_init_cfg_is_never_applied(teacher_ckpt, tmp_path):
+    teacher = classifier_cfg()
+    teacher['backbone']['init_cfg'] = dict(
+        type='Pretrained', checkpoint=str(tmp_path / 'absent.pth'))
+    init_default_scope('mmpretrain')
+    student = classifier_cfg()
+    student.pop('type')
+    model = MODELS.build(dict(type='MaskedFERDistiller', teacher_cfg=teacher,
+                              teacher_ckpt=str(teacher_ckpt), **student))
+    model.init_weights()  # would raise if the teacher's init_cfg ran
+    saved = torch.load(teacher_ckpt, weights_only=False)['state_dict']
+    for key, value in model.teacher.state_dict().items():
+        assert torch.equal(value, saved[key])
 
 
 def test_bad_teacher_checkpoints_are_named(teacher_ckpt, tmp_path):
@@ -289,7 +346,7 @@ TEST_PIPELINE = [
 
 
 def fake_runner(model, data_root, work_dir):
-    dataset = dict(type='MSDE', data_root=str(data_root), num_folds=5,
+    dataset = dict(type='MSDE', data_root=str(data_root), fold=0, num_folds=5,
                    split='train', views='paired', pipeline=PAIRED_PIPELINE)
     cfg = Config(dict(
         train_dataloader=dict(dataset=dataset),

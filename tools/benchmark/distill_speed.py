@@ -15,24 +15,20 @@ import argparse
 import os.path as osp
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from typing import Callable, Dict, List
 
-sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..'))
+import torch
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.logging import MMLogger
+from mmengine.optim import OptimWrapper
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
 
-import torch  # noqa: E402
-from mmengine.config import Config  # noqa: E402
-from mmengine.dataset import pseudo_collate  # noqa: E402
-from mmengine.logging import MMLogger  # noqa: E402
-from mmengine.optim import OptimWrapper  # noqa: E402
-from mmpretrain.registry import MODELS  # noqa: E402
-from mmpretrain.structures import DataSample  # noqa: E402
-
-from mmsde.engine.hooks.teacher_cache_hook import \
-    compute_teacher_outputs  # noqa: E402
-from mmsde.utils import register_all_modules  # noqa: E402
+from mmsde.engine.hooks.teacher_cache_hook import compute_teacher_outputs
+from mmsde.utils import register_all_modules
 
 DEFAULT_CONFIG = ('configs/distillation/'
                   'featkd_resnet18_1xb32-adam-8e_synthetic-msde.py')

@@ -1,15 +1,16 @@
 """Make an MSD-E-style paired set from labelled aligned face crops.
 
-The list holds ``file,label[,subject]`` rows (commas or whitespace; label as
-0-6 or a class name). Example::
+The list is an annotation file (CSV with a header, JSON lines or OpenMMLab
+2.0 JSON) with ``img_path`` and ``gt_label`` (0-6 or a class name) and
+optionally ``subject``. Example::
 
     python tools/dataset_converters/add_synthetic_masks.py \
         data/rafdb/aligned data/rafdb/train_list.txt data/rafdb_masked
 """
 import argparse
 
-from mmsde.datasets.converters import add_synthetic_masks
-from mmsde.datasets.transforms.face_mask import MASK_STYLES
+from mmsde.datasets import add_synthetic_masks
+from mmsde.synthetic import MASK_STYLES
 
 
 def parse_args() -> argparse.Namespace:
@@ -17,7 +18,8 @@ def parse_args() -> argparse.Namespace:
         description='Copy face crops to MSD-E/ and masked copies to MSD-ME/, '
         'and write Paired_files.txt.')
     parser.add_argument('img_dir', help='folder of aligned face crops')
-    parser.add_argument('ann_file', help='file,label[,subject] list')
+    parser.add_argument(
+        'ann_file', help='annotation with img_path, gt_label[, subject]')
     parser.add_argument('out_dir', help='output root')
     parser.add_argument(
         '--styles',

@@ -6,7 +6,7 @@ Example::
 """
 import argparse
 
-from mmsde.datasets.synthetic_faces import generate_synthetic_msde
+from mmsde.datasets import generate_synthetic_msde
 
 
 def parse_args() -> argparse.Namespace:

@@ -1,9 +1,9 @@
-from .face_mask import SyntheticFaceMask, draw_face_mask
+"""Pipeline transforms: pair loading and sharing, augmentations, masks."""
+from .augment import HueSaturationValue, ShiftScaleRotate
+from .face_mask import SyntheticFaceMask
+from .pairs import LoadImagePair, PairedTransform
 
-__all__ = ['SyntheticFaceMask', 'draw_face_mask']
-from .pairs import LoadImagePair, PairedTransform  # noqa: E402
-
-__all__ += ['LoadImagePair', 'PairedTransform']
-from .augment import HueSaturationValue, ShiftScaleRotate  # noqa: E402
-
-__all__ += ['HueSaturationValue', 'ShiftScaleRotate']
+__all__ = [
+    'HueSaturationValue', 'LoadImagePair', 'PairedTransform',
+    'ShiftScaleRotate', 'SyntheticFaceMask'
+]

@@ -1,4 +1,5 @@
 """Hooks of mmsde's algorithms."""
+from .distill_warmup_hook import DistillWarmupHook
 from .teacher_cache_hook import TeacherCacheHook
 
-__all__ = ['TeacherCacheHook']
+__all__ = ['DistillWarmupHook', 'TeacherCacheHook']

@@ -15,7 +15,7 @@ from mmengine.utils import ProgressBar
 from mmpretrain.registry import DATASETS, HOOKS
 from torch.utils.data import DataLoader, Dataset
 
-from mmsde.models.classifiers.distiller import resolve_checkpoint
+from mmsde.utils.checkpoint import resolve_checkpoint
 
 #: Bumped when the content or layout of cache files changes.
 CACHE_VERSION = 1

@@ -1,16 +1,17 @@
 """Knowledge distillation from a non-masked teacher to a masked student."""
-import glob
 import os.path as osp
 from typing import Dict, List, Mapping, Optional, Union
 
 import torch
+import torch.nn as nn
 from mmengine.config import Config
-from mmengine.logging import MessageHub
 from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from mmsde.utils.checkpoint import resolve_checkpoint
 from mmsde.utils.convert import load_state_dict_exactly
+
 from .utils import (PreprocessorCfg, build_module, paired_preprocessor,
                     split_views, suffix_losses)
 
@@ -34,19 +35,22 @@ class MaskedFERDistiller(ImageClassifier):
 
     ``feature_loss`` (e.g. :class:`FeatureDistillLoss`, lambda = 100) and
     ``logit_loss`` (e.g. :class:`LogitDistillLoss`) are optional, at least
-    one is required; both distillation terms are scaled by a linear warm-up
-    from 0 to 1 over the first ``warmup_iters`` iterations (0: none, as in
-    the authors' code).
+    one is required; both distillation terms are multiplied by
+    ``distill_scale`` (1 unless :class:`DistillWarmupHook` ramps it up; the
+    authors' code has no warm-up).
 
     The teacher is an ``ImageClassifier`` built from its own config file (its
     ``model``) or model dict, and filled from ``teacher_ckpt`` by
     :meth:`init_weights`, i.e. before training starts; a checkpoint that
-    does not fit stops the run naming the missing and unexpected keys. It is
-    kept outside the module tree: no gradients, no optimizer, always in eval
-    mode (BatchNorm statistics and dropout untouched by ``train()``), run
-    under ``no_grad``, and absent from ``state_dict``, so a saved distiller
-    is a plain ``ImageClassifier`` checkpoint of the student. It moves with
-    the model (``.to``, ``.cuda``).
+    does not fit stops the run naming the missing and unexpected keys. As in
+    MMRazor's ``SingleTeacherDistill``, it is an ordinary frozen submodule
+    (``self.teacher``): whatever walks the module tree (``.to``,
+    ``model.apply``, SyncBN conversion, FSDP wrapping) reaches it; its
+    parameters never require gradients; ``train()`` keeps it in eval mode
+    (BatchNorm statistics and dropout untouched); it runs under ``no_grad``.
+    Its own ``init_cfg`` is never applied. A state-dict hook leaves it out of
+    ``state_dict`` (and loading does not expect it), so a saved distiller is
+    a plain ``ImageClassifier`` checkpoint of the student.
 
     Teacher cache: when :class:`TeacherCacheHook` gives the model the
     teacher's outputs per ``pair_id`` (:meth:`set_teacher_cache`), those are
@@ -65,8 +69,6 @@ class MaskedFERDistiller(ImageClassifier):
             ResNet's layer4 map); teacher and student must give it in the
             same shape.
         masked_prob: Probability that the student sees the masked image.
-        warmup_iters: Iterations of the linear warm-up of the distillation
-            losses.
         data_preprocessor: Defaults to ``PairedClsDataPreprocessor``.
         **kwargs: The student: :class:`ImageClassifier`'s ``backbone``,
             ``neck``, ``head``, ``pretrained``, ``train_cfg`` and
@@ -81,7 +83,6 @@ class MaskedFERDistiller(ImageClassifier):
                  logit_loss: Optional[dict] = None,
                  feature_index: int = -1,
                  masked_prob: float = 0.5,
-                 warmup_iters: int = 0,
                  data_preprocessor: PreprocessorCfg = None,
                  **kwargs) -> None:
         if not 0 <= masked_prob <= 1:
@@ -97,13 +98,15 @@ class MaskedFERDistiller(ImageClassifier):
         self.logit_loss = build_module(logit_loss)
         self.feature_index = feature_index
         self.masked_prob = masked_prob
-        self.warmup_iters = warmup_iters
+        self.distill_scale = 1.0
         self.teacher_source = (teacher_cfg if isinstance(teacher_cfg, str)
                                else 'teacher model dict')
         self.teacher_ckpt = teacher_ckpt
-        # outside the module tree: not in state_dict, parameters() or train()
-        object.__setattr__(self, 'teacher', build_teacher(teacher_cfg))
+        self.teacher = build_teacher(teacher_cfg)
         self.teacher.requires_grad_(False).eval()
+        self.teacher.is_init = True  # weights come from teacher_ckpt only
+        self.register_state_dict_post_hook(_drop_teacher_keys)
+        self.register_load_state_dict_post_hook(_allow_missing_teacher)
         self.teacher_cache: Optional[Dict[str, Dict[str, torch.Tensor]]] = None
         self._teacher_loaded = False
 
@@ -121,11 +124,6 @@ class MaskedFERDistiller(ImageClassifier):
                                 f'teacher config {self.teacher_source}')
         self.teacher.eval()
         self._teacher_loaded = True
-
-    def _apply(self, fn, *args, **kwargs):
-        """Move or cast the hidden teacher with the student."""
-        self.teacher._apply(fn, *args, **kwargs)
-        return super()._apply(fn, *args, **kwargs)
 
     def train(self, mode: bool = True) -> 'MaskedFERDistiller':
         """Set the student's mode; the teacher stays in eval mode."""
@@ -195,9 +193,9 @@ class MaskedFERDistiller(ImageClassifier):
         <https://arxiv.org/abs/2304.03867>`_.
 
         Args:
-            inputs: ``[batch_non_masked, batch_masked]``, each
-                ``[B, C, H, W]``.
-            data_samples: One sample per pair (``gt_label``, ``pair_id``).
+            inputs: The two views of each pair, ``[B, C, H, W]`` each:
+                non-masked first, masked second.
+            data_samples: One per pair, with ``gt_label`` and ``pair_id``.
 
         Returns:
             dict[str, torch.Tensor]: ``loss_cls`` (and the head's other
@@ -216,7 +214,7 @@ class MaskedFERDistiller(ImageClassifier):
             self.select_student_inputs(non_masked, masked), stage='backbone')
         feats = self.neck(maps) if self.with_neck else maps
         losses = suffix_losses(self.head.loss(feats, data_samples), 'cls')
-        scale = self._warmup_scale()
+        scale = self.distill_scale
         if self.feature_loss is not None:
             losses['loss_kd_feature'] = scale * self.feature_loss(
                 maps[self.feature_index], teacher[FEATURE])
@@ -224,13 +222,6 @@ class MaskedFERDistiller(ImageClassifier):
             losses['loss_kd_logit'] = scale * self.logit_loss(
                 self.head(feats), teacher[LOGITS])
         return losses
-
-    def _warmup_scale(self) -> float:
-        """Linear warm-up factor of the distillation losses."""
-        if self.warmup_iters <= 0:
-            return 1.0
-        step = MessageHub.get_current_instance().get_info('iter', 0)
-        return min(1.0, (step + 1) / self.warmup_iters)
 
 
 def build_teacher(teacher_cfg: Union[str, dict]) -> ImageClassifier:
@@ -251,19 +242,15 @@ def build_teacher(teacher_cfg: Union[str, dict]) -> ImageClassifier:
     return teacher
 
 
-def resolve_checkpoint(pattern: str) -> str:
-    """The one file that a checkpoint path or glob pattern names.
+def _drop_teacher_keys(module: nn.Module, state_dict: dict, prefix: str,
+                       local_metadata: dict) -> None:
+    """State-dict hook: the saved model is the student alone."""
+    for key in [k for k in state_dict if k.startswith(prefix + 'teacher.')]:
+        del state_dict[key]
 
-    Raises:
-        FileNotFoundError: Nothing matches, or several files do (listed).
-    """
-    if osp.isfile(pattern):
-        return pattern
-    matches = sorted(glob.glob(osp.expanduser(pattern)))
-    if len(matches) != 1:
-        found = f'several files match: {matches}' if matches else \
-            'no file matches'
-        raise FileNotFoundError(
-            f'teacher checkpoint {pattern}: {found}; train the teacher first '
-            'or set model.teacher_ckpt to one checkpoint')
-    return matches[0]
+
+def _allow_missing_teacher(module: nn.Module, incompatible_keys) -> None:
+    """Load-state-dict hook: a student checkpoint has no teacher keys (the
+    teacher is loaded from ``teacher_ckpt``)."""
+    missing = incompatible_keys.missing_keys
+    missing[:] = [k for k in missing if not k.startswith('teacher.')]

@@ -1,4 +1,6 @@
+"""Writers of MSD-E's layout: the synthetic set and synthetic masks."""
 import hashlib
+import json
 import runpy
 import sys
 from pathlib import Path
@@ -7,11 +9,11 @@ import cv2
 import numpy as np
 import pytest
 
-from mmsde.datasets.converters import add_synthetic_masks, read_face_list
-from mmsde.datasets.synthetic_faces import (EXPRESSIONS,
-                                            generate_synthetic_msde,
-                                            make_identity, render_face,
-                                            render_pair)
+from mmsde.datasets.msde_writer import (add_synthetic_masks,
+                                        generate_synthetic_msde, pair_name,
+                                        read_face_list)
+from mmsde.synthetic import (EXPRESSIONS, make_identity, render_face,
+                             render_pair)
 
 TOOLS = Path(__file__).parents[2] / 'tools' / 'dataset_converters'
 
@@ -63,36 +65,6 @@ def test_deterministic_per_seed(tiny_set, tmp_path):
     assert all(same[k] != other[k] for k in images)
 
 
-def test_mask_changes_lower_face_only():
-    for subject, label in [(1, 0), (2, 3), (3, 5), (4, 6), (5, 2)]:
-        face, masked, lms = render_pair(0, subject, label, img_size=64)
-        changed = np.any(face != masked, axis=2)
-        eye_row = int(np.floor(lms[:2, 1].min()))
-        assert not changed[:eye_row].any()
-        x0, x1 = int(lms[0, 0]), int(lms[1, 0]) + 1
-        y0, y1 = int(lms[2, 1]) + 1, int(max(lms[3:, 1])) + 1
-        assert changed[y0:y1, x0:x1].mean() > 0.95  # nose tip to mouth
-
-
-def test_expressions_show_in_upper_face():
-    ident = make_identity(0, 7)
-    faces, lms = {}, {}
-    for label in range(7):
-        rng = np.random.default_rng([0, label])
-        faces[label], lms[label] = render_face(
-            ident, label, rng, img_size=112, jitter=False)
-    # Without jitter the pose is fixed: landmarks of eyes/nose agree.
-    np.testing.assert_allclose(lms[0][:3], lms[6][:3])
-    (lx, ly), (rx, _), (nx, ny) = lms[6][:3].astype(int)
-    brows_eyes = np.s_[ly - 20:ly + 5, lx - 8:rx + 9]  # above the mask line
-    mouth = np.s_[ny + 6:ny + 34, nx - 20:nx + 21]
-    for a in range(7):
-        for b in range(a + 1, 7):
-            diff = np.abs(faces[a].astype(int) - faces[b].astype(int))
-            assert diff[brows_eyes].mean() > 1.0, (a, b)
-            assert diff[mouth].mean() > 0.5, (a, b)
-
-
 def test_refuses_non_empty_dir(tmp_path):
     (tmp_path / 'notes.txt').write_text('keep me')
     with pytest.raises(FileExistsError, match='not empty.*overwrite'):
@@ -130,9 +102,9 @@ def _crops(folder: Path, n: int = 3) -> list:
 
 def test_converter(tmp_path):
     names = _crops(tmp_path / 'crops')
-    ann = tmp_path / 'list.txt'
-    ann.write_text(f'file,label,subject\n{names[0]},Happiness,7\n'
-                   f'\n{names[1]},3,7\n{names[2]} 4 12\n')
+    ann = tmp_path / 'list.csv'
+    ann.write_text(f'img_path,gt_label,subject\n{names[0]},Happiness,7\n'
+                   f'\n{names[1]},3,007\n{names[2]},4,12\n')
     summary = add_synthetic_masks(tmp_path / 'crops', ann, tmp_path / 'out')
     out = tmp_path / 'out'
     assert (out / 'Paired_files.txt').read_text().splitlines() == [
@@ -145,22 +117,65 @@ def test_converter(tmp_path):
     np.testing.assert_array_equal(original, copied)
     changed = np.any(masked != copied, axis=2)
     assert changed[40:60].mean() > 0.5 and not changed[:25].any()
+    # The same list in OpenMMLab 2.0 JSON gives the same files.
+    data_list = [dict(img_path=names[0], gt_label=3, subject='7'),
+                 dict(img_path=names[1], gt_label='3', subject='7'),
+                 dict(img_path=names[2], gt_label='Sadness', subject=12)]
+    ann_json = tmp_path / 'list.json'
+    ann_json.write_text(json.dumps(dict(metainfo={}, data_list=data_list)))
+    add_synthetic_masks(tmp_path / 'crops', ann_json, tmp_path / 'again')
+    for name in ('007_3_0.png', '007_3_1.png', '012_4_0.png'):
+        for folder in ('MSD-E', 'MSD-ME'):
+            assert (out / folder / name).read_bytes() == (
+                tmp_path / 'again' / folder / name).read_bytes()
+
+
+def test_converter_without_subjects(tmp_path):
+    names = _crops(tmp_path / 'crops', 2)
+    ann = tmp_path / 'list.csv'
+    ann.write_text(f'img_path,gt_label\n{names[0]},0\n{names[1]},0\n')
+    add_synthetic_masks(tmp_path / 'crops', ann, tmp_path / 'out')
+    assert (tmp_path / 'out' / 'Paired_files.txt').read_text().split() == [
+        '001_0_0.png,0', '002_0_0.png,0'
+    ]
+
+
+@pytest.mark.parametrize('text, match', [
+    ('img_path,gt_label\n{0},0\n{0}\n',
+     r'list.csv:3: 1 fields, expected 2'),
+    ('img_path,gt_label\n{0},Contempt\n',
+     r"list.csv:2: face0.jpg: label 'Contempt' is neither a class index 0..6"),
+    ('img_path,gt_label,subject\n{0},0,1\n{0},1,\n',
+     r'list.csv:3: give a subject on every row or on none'),
+    ('img_path,gt_label,masked\n{0},0,1\n',
+     r'list.csv:2: .* is marked masked; list non-masked crops only'),
+    ('img_path,label\n{0},0\n', r"header .* lacks the column\(s\) "
+     r"\['gt_label'\]"),
+])
+def test_read_face_list_errors(tmp_path, text, match):
+    ann = tmp_path / 'list.csv'
+    ann.write_text(text.format('face0.jpg'))
+    with pytest.raises(ValueError, match=match):
+        read_face_list(ann)
 
 
 def test_converter_errors(tmp_path):
     names = _crops(tmp_path / 'crops', 1)
-    ann = tmp_path / 'list.txt'
-    ann.write_text(f'{names[0]},0\n{names[0]},1\n{names[0]}\n')
-    with pytest.raises(ValueError, match=r"list.txt:3: expected 'file,label"):
-        read_face_list(ann)
-    ann.write_text(f'{names[0]},0\n{names[0]},Contempt\n')
-    with pytest.raises(ValueError, match=r"list.txt:2: unknown label 'Contem"):
-        read_face_list(ann)
-    ann.write_text(f'{names[0]},0,1\n{names[0]},1\n')
-    with pytest.raises(ValueError, match=r'list.txt:2: give a subject'):
-        read_face_list(ann)
-    ann.write_text(f'{names[0]},0\n\nmissing.png,1\n')
+    ann = tmp_path / 'list.csv'
+    ann.write_text(f'img_path,gt_label\n{names[0]},0\n\nmissing.png,1\n')
     with pytest.raises(
-            FileNotFoundError, match=r'list.txt:3: image .*missing'):
+            FileNotFoundError, match=r'list.csv:4: image .*missing'):
+        add_synthetic_masks(tmp_path / 'crops', ann, tmp_path / 'out')
+    ann.write_text(f'img_path,gt_label,subject\n{names[0]},0,a_b\n')
+    with pytest.raises(ValueError, match=r"list.csv:2: subject 'a_b' cannot"):
         add_synthetic_masks(tmp_path / 'crops', ann, tmp_path / 'out')
     assert not (tmp_path / 'out').exists()  # checked before writing
+
+
+def test_pair_name():
+    assert pair_name(7, 3, 0) == '007_3_0.png'
+    assert pair_name('0012', 1, 2) == '012_1_2.png'
+    assert pair_name('s01', 6, 0) == 's01_6_0.png'
+    for bad in ('a_b', 'a/b', 'a b', ''):
+        with pytest.raises(ValueError, match='cannot be part of'):
+            pair_name(bad, 0, 0)
