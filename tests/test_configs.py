@@ -41,3 +41,14 @@ def test_config_builds(path, tiny_msde):
         sample = dataset[0]
         assert sample['data_samples'].gt_label.item() in range(7)
         assert hasattr(sample['data_samples'], 'masked')
+
+
+@pytest.mark.parametrize(
+    'folder', sorted({p.parent for p in CONFIGS}), ids=lambda p: p.name)
+def test_config_folder_has_readme_with_results(folder):
+    readme = (folder / 'README.md').read_text()
+    results = readme.split('## Results', 1)[1]
+    assert '| --- |' in results
+    for config in folder.glob('*.py'):  # every config is introduced
+        method = config.stem.split('_')[0]
+        assert method in readme or config.name in readme, config.name
