@@ -22,6 +22,7 @@ reason, followed by the count: nothing is dropped silently.
 import os.path as osp
 from typing import Callable, Dict, Iterable, List, Optional, TypeVar
 
+from mmengine.dataset import Compose
 from mmengine.fileio import LocalBackend, get_file_backend
 from mmengine.logging import MMLogger
 from mmpretrain.datasets import BaseDataset
@@ -30,6 +31,7 @@ from .checks import (DataEntryError, check_choice, check_image, check_label,
                      check_split_args, resolve_path)
 from .classes import FER_CLASSES
 from .folds import SPLITS, split_subjects
+from .image_cache import LOADERS, DecodedImageCache
 from .records import (FERRecord, group_pairs, in_view, make_pair,
                       select_native_split, single_info)
 
@@ -65,6 +67,12 @@ class MaskedFERBaseDataset(BaseDataset):
         ann_file (str): Annotation file, relative to ``data_root``.
         on_error (str): ``'raise'`` or ``'skip'`` (log and skip bad
             entries). Defaults to ``'raise'``.
+        cache_images (bool): Decode every image once, at build, and keep
+            the pixels in memory (one buffer that dataloader workers share);
+            the pipeline's first transform (``LoadImageFromFile`` or
+            ``LoadImagePair``) then reads from memory. Samples are exactly
+            those of the uncached dataset. For small sets such as MSD-E.
+            Defaults to False.
         **kwargs: Other arguments of :class:`mmpretrain.datasets.BaseDataset`.
             ``test_mode`` defaults to ``split in ('val', 'test')``.
     """
@@ -80,6 +88,7 @@ class MaskedFERBaseDataset(BaseDataset):
                  views: str = 'both',
                  ann_file: str = '',
                  on_error: str = 'raise',
+                 cache_images: bool = False,
                  **kwargs):
         name = type(self).__name__
         if not data_root:
@@ -89,11 +98,53 @@ class MaskedFERBaseDataset(BaseDataset):
         check_split_args(split, fold, num_folds, val_ratio)
         self.split, self.fold, self.num_folds = split, fold, num_folds
         self.val_ratio, self.views, self.on_error = val_ratio, views, on_error
+        self.cache_images = cache_images
+        self.image_cache: Optional[DecodedImageCache] = None
         self.backend = get_file_backend(data_root, enable_singleton=True)
         if isinstance(self.backend, LocalBackend):
             data_root = osp.abspath(osp.expanduser(data_root))
         kwargs.setdefault('test_mode', split in ('val', 'test'))
         super().__init__(ann_file=ann_file, data_root=data_root, **kwargs)
+
+    def full_init(self) -> None:
+        """Load the data list and, with ``cache_images``, decode it."""
+        if self._fully_initialized:
+            return
+        super().full_init()
+        if self.cache_images:
+            self.image_cache = self._decode_images()
+
+    def _decode_images(self) -> Optional[DecodedImageCache]:
+        """Run the pipeline's loading transform once for every sample."""
+        name = type(self).__name__
+        logger = MMLogger.get_current_instance()
+        transforms = self.pipeline.transforms
+        loader = transforms[0] if transforms else None
+        if type(loader).__name__ not in LOADERS:
+            if len(self) and 'img' in self.get_data_info(0):
+                logger.info(f'{name}: images are in memory already; '
+                            'cache_images has nothing to do')
+                return None
+            raise ValueError(
+                f'{name}: cache_images=True needs the pipeline to start with '
+                f'one of {LOADERS}, got {type(loader).__name__}')
+        infos = [self.get_data_info(i) for i in range(len(self))]
+        cache = DecodedImageCache(loader, infos)
+        logger.info(f'{name}: {len(cache)} samples decoded once and cached '
+                    f'in memory: {cache.nbytes / 2**20:.1f} MiB')
+        self._after_loading = Compose(transforms[1:])
+        return cache
+
+    def prepare_data(self, idx: int):
+        """Run the pipeline on sample ``idx``; with a cache, from memory."""
+        if self.image_cache is None:
+            return super().prepare_data(idx)
+        info = self.get_data_info(idx)
+        img = self.image_cache[idx]
+        first = img[0] if isinstance(img, list) else img
+        info.update(img=img, img_shape=first.shape[:2],
+                    ori_shape=first.shape[:2])
+        return self._after_loading(info)
 
     def load_records(self) -> List[FERRecord]:
         """Read every image of the dataset, all splits.

@@ -1,123 +1,288 @@
-"""Training speed of an mmsde config against plain MMPretrain.
+"""Training speed of configs: mmsde's runner, stock MMPretrain, a bare loop.
 
-Runs the config's training loop for a fixed number of iterations twice, in
-separate processes: once as is (mmsde's dataset with its checks and the FER
-fields), once with the training set replaced by MMPretrain's stock
-``CustomDataset`` over the very same images, labels and pipeline. Prints
-img/s, seconds per iteration, peak memory and the ratio.
+For each config and each variant, in a separate process:
 
-    python tools/benchmark/train_speed.py CONFIG [--iters 30] [--warmup 5]
+- ``mmsde``: the config's training loop through MMEngine's runner;
+- ``mmpretrain``: the same, with the training set replaced by MMPretrain's
+  stock ``CustomDataset`` over the very same images, labels and pipeline;
+- ``bare``: no framework: torchvision's ResNet-18, the config's batch size,
+  optimiser and learning rate, the training images decoded once into one
+  tensor, a random horizontal flip on the batch tensor;
+- ``data``: the config's training dataloader alone (no model), to see what
+  the pipeline can feed, per worker.
+
+Prints samples/s, seconds per iteration split into waiting for data and
+computing, peak memory, and ratios to the bare loop and to the first row;
+``--append FILE`` adds the table with the command, machine and date.
+
+    python tools/benchmark/train_speed.py CONFIG [CONFIG ...] \
+        [--variants mmsde mmpretrain bare data] [--iters 30] [--warmup 5] \
+        [--cfg-options KEY=VALUE ...] [--append docs/benchmarks.md]
 """
 import argparse
+import datetime
 import json
 import os
 import os.path as osp
+import platform
 import resource
+import shlex
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from typing import Dict, List
 
 from mmengine.config import DictAction
+
+VARIANTS = ('mmsde', 'mmpretrain', 'bare', 'data')
+NAMES = dict(mmsde='mmsde runner', mmpretrain='MMPretrain CustomDataset',
+             bare='bare PyTorch loop', data='dataloader alone')
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
+    parser.add_argument('configs', nargs='+')
+    parser.add_argument('--variants', nargs='+', choices=VARIANTS,
+                        default=['bare', 'mmpretrain', 'mmsde'])
     parser.add_argument('--iters', type=int, default=30)
     parser.add_argument('--warmup', type=int, default=5)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    parser.add_argument('--variant', choices=['mmsde', 'mmpretrain'],
-                        help=argparse.SUPPRESS)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='applied to every config (not the bare loop '
+                        'beyond batch size, optimiser and image size)')
+    parser.add_argument('--append', help='markdown file to add the table to')
+    parser.add_argument('--variant', choices=VARIANTS, help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
-def stock_dataset(dataset_cfg: dict, pipeline: list, tmp: str) -> dict:
+def peak_memory() -> dict:
+    """Peak resident memory of this process and of its largest child."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return dict(peak_rss_mb=own, peak_child_rss_mb=child)
+
+
+def timing(starts: List[float], ends: List[float], warmup: int,
+           samples: int) -> dict:
+    """Per-iteration data wait and compute from before/after stamps."""
+    waits = [starts[i] - ends[i - 1] for i in range(warmup, len(ends))]
+    computes = [ends[i] - starts[i] for i in range(warmup, len(ends))]
+    seconds = ends[-1] - ends[warmup - 1]
+    iters = len(ends) - warmup
+    return dict(sec_per_iter=seconds / iters,
+                samples_per_s=iters * samples / seconds,
+                data_sec=statistics.mean(waits),
+                compute_sec=statistics.mean(computes))
+
+
+def stock_dataset(dataset_cfg: dict, tmp: str) -> dict:
     """A ``CustomDataset`` config over the images ``dataset_cfg`` selects."""
     from mmpretrain.registry import DATASETS
-    dataset = DATASETS.build(dict(dataset_cfg, pipeline=[], lazy_init=False))
+    dataset = DATASETS.build(dict(dataset_cfg, pipeline=[],
+                                  cache_images=False))
     ann_file = osp.join(tmp, 'train.txt')
     with open(ann_file, 'w') as f:
         for i in range(len(dataset)):
             info = dataset.get_data_info(i)
             f.write(f'{info["img_path"]} {info["gt_label"]}\n')
-    stock_pipeline = [dict(t) for t in pipeline]
-    stock_pipeline[-1] = dict(type='PackInputs')
+    pipeline = [dict(t) for t in dataset_cfg.pipeline]
+    pipeline[-1] = dict(type='PackInputs')
     return dict(type='CustomDataset', data_root='', ann_file=ann_file,
-                with_label=True, pipeline=stock_pipeline)
+                with_label=True, pipeline=pipeline)
 
 
-def run_variant(args: argparse.Namespace) -> dict:
-    """Train ``args.iters`` iterations; return timing and memory."""
+def run_runner(cfg, args: argparse.Namespace) -> dict:
+    """``args.iters`` iterations of the config's training loop."""
     from mmengine.hooks import Hook
 
-    from mmsde.apis import build_runner, load_config
+    from mmsde.apis import build_runner
 
-    tmp = tempfile.mkdtemp()
-    cfg = load_config(args.config, work_dir=tmp, cfg_options=args.cfg_options)
-    if args.variant == 'mmpretrain':
-        cfg.train_dataloader.dataset = stock_dataset(
-            cfg.train_dataloader.dataset, cfg.train_dataloader.dataset.pipeline,
-            tmp)
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=args.iters)
     cfg.param_scheduler = []
+    cfg.custom_hooks = [h for h in cfg.get('custom_hooks', [])
+                        if h.get('type') != 'EMAHook']
     for key in ('val_dataloader', 'val_cfg', 'val_evaluator'):
         cfg[key] = None
     cfg.default_hooks.checkpoint = None
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=10**6)
-
-    stamps = []
+    starts, ends = [], []
 
     class Stamp(Hook):
+
+        def before_train_iter(self, runner, batch_idx, data_batch=None):
+            starts.append(time.perf_counter())
+
         def after_train_iter(self, runner, batch_idx, data_batch=None,
                              outputs=None):
-            stamps.append(time.perf_counter())
+            ends.append(time.perf_counter())
 
     runner = build_runner(cfg)
     runner.register_hook(Stamp(), priority='LOWEST')
     runner.train()
-    timed = args.iters - args.warmup
-    seconds = stamps[-1] - stamps[args.warmup - 1]
     batch = cfg.train_dataloader.batch_size
-    return dict(
-        variant=args.variant,
-        sec_per_iter=seconds / timed,
-        img_per_s=timed * batch / seconds,
-        batch_size=batch,
-        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return dict(timing(starts, ends, args.warmup, batch), batch_size=batch)
+
+
+def run_data(cfg, args: argparse.Namespace) -> dict:
+    """The training dataloader alone: how fast the pipeline feeds."""
+    from mmengine.runner import Runner
+    loader = Runner.build_dataloader(cfg.train_dataloader,
+                                     seed=0, diff_rank_seed=False)
+    batches = iter(loader)
+    ends = []
+    for _ in range(args.iters):
+        try:
+            next(batches)
+        except StopIteration:
+            batches = iter(loader)
+            next(batches)
+        ends.append(time.perf_counter())
+    batch = cfg.train_dataloader.batch_size
+    result = timing(ends, ends, args.warmup, batch)
+    workers = max(1, cfg.train_dataloader.get('num_workers', 0))
+    return dict(result, batch_size=batch, data_sec=result['sec_per_iter'],
+                compute_sec=0.0, per_worker=result['samples_per_s'] / workers)
+
+
+def run_bare(cfg, args: argparse.Namespace) -> dict:
+    """A framework-free ResNet-18 loop on images decoded once."""
+    import cv2
+    import numpy as np
+    import torch
+    import torchvision
+    from mmpretrain.registry import DATASETS
+
+    dataset = DATASETS.build(dict(cfg.train_dataloader.dataset, pipeline=[],
+                                  cache_images=False))
+    size = int(cfg.get('img_size', 224))
+    images, labels = [], []
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        paths = info['img_path']
+        for path in ([paths] if isinstance(paths, str) else paths):
+            img = cv2.resize(cv2.imread(path), (size, size),
+                             interpolation=cv2.INTER_LINEAR)
+            images.append(img[..., ::-1].transpose(2, 0, 1))
+            labels.append(info['gt_label'])
+    images = torch.from_numpy(np.ascontiguousarray(np.stack(images)))
+    labels = torch.tensor(labels)
+    batch = cfg.train_dataloader.batch_size
+    mean = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)
+    std = torch.tensor([58.395, 57.12, 57.375]).view(1, 3, 1, 1)
+    model = torchvision.models.resnet18(num_classes=7)
+    opt_cfg = dict(cfg.optim_wrapper.optimizer)
+    opt_type = getattr(torch.optim, opt_cfg.pop('type'))
+    optimizer = opt_type(model.parameters(), **opt_cfg)
+    criterion = torch.nn.CrossEntropyLoss()
+    model.train()
+    generator = torch.Generator().manual_seed(0)
+    starts, ends = [], []
+    for _ in range(args.iters):
+        idx = torch.randint(len(images), (batch, ), generator=generator)
+        x = images[idx]
+        flip = torch.rand(batch, generator=generator) < 0.5
+        x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+        x = (x.float() - mean) / std
+        y = labels[idx]
+        starts.append(time.perf_counter())
+        optimizer.zero_grad()
+        criterion(model(x), y).backward()
+        optimizer.step()
+        ends.append(time.perf_counter())
+    return dict(timing(starts, ends, args.warmup, batch), batch_size=batch)
+
+
+def run_variant(config: str, args: argparse.Namespace) -> dict:
+    """Measure one variant of one config in this process."""
+    from mmsde.apis import load_config
+    from mmsde.utils import register_all_modules
+    register_all_modules()
+    tmp = tempfile.mkdtemp()
+    cfg = load_config(config, work_dir=tmp, cfg_options=args.cfg_options)
+    if args.variant == 'mmpretrain':
+        cfg.train_dataloader.dataset = stock_dataset(
+            cfg.train_dataloader.dataset, tmp)
+    runners = dict(mmsde=run_runner, mmpretrain=run_runner, bare=run_bare,
+                   data=run_data)
+    result = runners[args.variant](cfg, args)
+    import torch
+    return dict(result, **peak_memory(), threads=torch.get_num_threads(),
+                workers=cfg.train_dataloader.get('num_workers', 0))
+
+
+def measure(config: str, variant: str, args: argparse.Namespace) -> dict:
+    """Run one variant in a fresh process and parse its result."""
+    cmd = [sys.executable, __file__, config, '--variant', variant,
+           '--iters', str(args.iters), '--warmup', str(args.warmup)]
+    if args.cfg_options:
+        cmd += ['--cfg-options'] + [
+            f'{k}={v}' for k, v in args.cfg_options.items()]
+    out = subprocess.run(cmd, capture_output=True, text=True,
+                         env=dict(os.environ))
+    line = [ln for ln in out.stdout.splitlines() if ln.startswith('RESULT ')]
+    if out.returncode or not line:
+        sys.exit(f'{config} / {variant} failed:\n{out.stderr[-3000:]}')
+    return json.loads(line[0][7:])
+
+
+def table(rows: List[Dict]) -> str:
+    """The results as a markdown table."""
+    bare = {r['config']: r for r in rows if r['variant'] == 'bare'}
+    first = rows[0]
+    lines = [
+        '| config | variant | samples/s | s/iter | data wait s/iter | '
+        'compute s/iter | peak RSS MB (main / worker) | vs bare loop | '
+        'vs first row |', '| --- ' * 9 + '|'
+    ]
+    for r in rows:
+        ref = bare.get(r['config'])
+        vs_bare = (f'{r["samples_per_s"] / ref["samples_per_s"]:.2f}'
+                   if ref else 'n/a')
+        name = NAMES[r['variant']]
+        if r['variant'] == 'data':
+            name += f' ({r["workers"]} workers, ' \
+                    f'{r["per_worker"]:.0f}/s per worker)'
+        lines.append(
+            f'| {osp.basename(r["config"])} | {name} | '
+            f'{r["samples_per_s"]:.1f} | {r["sec_per_iter"]:.3f} | '
+            f'{r["data_sec"]:.3f} | {r["compute_sec"]:.3f} | '
+            f'{r["peak_rss_mb"]:.0f} / {r["peak_child_rss_mb"]:.0f} | '
+            f'{vs_bare} | '
+            f'{r["samples_per_s"] / first["samples_per_s"]:.2f} |')
+    return '\n'.join(lines)
+
+
+def machine() -> str:
+    """A line naming the machine and the stack."""
+    import torch
+    gpu = (torch.cuda.get_device_name()
+           if torch.cuda.is_available() else 'no GPU')
+    return (f'{platform.machine()}, {os.cpu_count()} CPU cores, {gpu}, '
+            f'Python {platform.python_version()}, torch {torch.__version__} '
+            f'({torch.get_num_threads()} threads)')
 
 
 def main() -> None:
     args = parse_args()
     if args.variant:
-        print('RESULT ' + json.dumps(run_variant(args)))
+        print('RESULT ' + json.dumps(run_variant(args.configs[0], args)))
         return
-    results = {}
-    for variant in ('mmpretrain', 'mmsde'):
-        cmd = [sys.executable, __file__, args.config, '--iters',
-               str(args.iters), '--warmup', str(args.warmup), '--variant',
-               variant]
-        if args.cfg_options:
-            cmd += ['--cfg-options'] + [f'{k}={v}' for k, v in
-                                        args.cfg_options.items()]
-        out = subprocess.run(cmd, capture_output=True, text=True,
-                             env=dict(os.environ))
-        line = [ln for ln in out.stdout.splitlines()
-                if ln.startswith('RESULT ')]
-        if out.returncode or not line:
-            sys.exit(f'{variant} run failed:\n{out.stderr[-3000:]}')
-        results[variant] = json.loads(line[0][7:])
-    base = results['mmpretrain']
-    print(f'config: {args.config}, {args.iters} iterations '
-          f'({args.warmup} warm-up), batch {base["batch_size"]}')
-    print('| training set | img/s | s/iter | peak RSS (MB) | img/s ratio |')
-    print('| --- | --- | --- | --- | --- |')
-    names = dict(mmpretrain='MMPretrain CustomDataset',
-                 mmsde='mmsde MSDE (checks + FER fields)')
-    for variant, r in results.items():
-        print(f'| {names[variant]} | {r["img_per_s"]:.1f} | '
-              f'{r["sec_per_iter"]:.3f} | {r["peak_rss_mb"]:.0f} | '
-              f'{r["img_per_s"] / base["img_per_s"]:.2f} |')
+    rows = []
+    for config in args.configs:
+        for variant in args.variants:
+            rows.append(dict(measure(config, variant, args), config=config,
+                             variant=variant))
+    text = (f'{args.iters} iterations ({args.warmup} warm-up), batch '
+            f'{rows[0]["batch_size"]}; samples are pairs for paired '
+            f'configs.\n\n{table(rows)}')
+    print(text)
+    if args.append:
+        command = ' '.join(shlex.quote(a) for a in ['python'] + sys.argv)
+        with open(args.append, 'a') as f:
+            f.write(f'\n### {datetime.date.today()}: {machine()}\n\n'
+                    f'```bash\n{command}\n```\n\n{text}\n')
+        print(f'appended to {args.append}')
 
 
 if __name__ == '__main__':
