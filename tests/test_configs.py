@@ -6,7 +6,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from mmpretrain.registry import DATASETS, MODELS
+from mmpretrain.registry import DATASETS, HOOKS, MODELS
 
 import mmsde  # noqa: F401
 
@@ -25,7 +25,12 @@ def test_config_builds(path, tiny_msde):
     assert cfg.default_scope == 'mmpretrain'
     assert cfg.custom_imports['imports'] == ['mmsde']
     init_default_scope('mmpretrain')
-    model = MODELS.build(cfg.model)
+    model_cfg = cfg.model.copy()
+    if cfg.get('data_preprocessor'):  # as the runner merges it
+        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
+    model = MODELS.build(model_cfg)
+    for hook in cfg.get('custom_hooks', []):
+        HOOKS.build(hook)
     model.eval()
     size = cfg.get('img_size', 224)
     with torch.no_grad():

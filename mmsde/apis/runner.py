@@ -63,11 +63,11 @@ def _enable_amp(cfg: Config) -> None:
     if wrapper != 'OptimWrapper':
         raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, '
                          f'got {wrapper!r}')
+    if not torch.cuda.is_available():
+        raise ValueError('--amp needs a GPU: MMEngine 0.10.7\'s '
+                         'AmpOptimWrapper refuses to train on the CPU')
     cfg.optim_wrapper.type = 'AmpOptimWrapper'
     cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-    if not torch.cuda.is_available():
-        # autocast on CPU runs in bfloat16; float16 is GPU-only
-        cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
 
 
 def _use_gloo_without_gpu(cfg: Config) -> None:

@@ -31,7 +31,7 @@ from .checks import (DataEntryError, check_choice, check_image, check_label,
                      check_split_args, resolve_path)
 from .classes import FER_CLASSES
 from .folds import SPLITS, split_subjects
-from .image_cache import LOADERS, DecodedImageCache
+from .image_cache import LOADERS, DecodedImageCache, cacheable_head
 from .records import (FERRecord, group_pairs, in_view, make_pair,
                       select_native_split, single_info)
 
@@ -68,10 +68,11 @@ class MaskedFERBaseDataset(BaseDataset):
         on_error (str): ``'raise'`` or ``'skip'`` (log and skip bad
             entries). Defaults to ``'raise'``.
         cache_images (bool): Decode every image once, at build, and keep
-            the pixels in memory (one buffer that dataloader workers share);
-            the pipeline's first transform (``LoadImageFromFile`` or
-            ``LoadImagePair``) then reads from memory. Samples are exactly
-            those of the uncached dataset. For small sets such as MSD-E.
+            the pixels in memory (one buffer that dataloader workers share):
+            the pipeline's loading transform (``LoadImageFromFile`` or
+            ``LoadImagePair``) and any ``Resize`` right after it run once
+            per sample. Samples are exactly those of the uncached dataset.
+            For small sets such as MSD-E.
             Defaults to False.
         **kwargs: Other arguments of :class:`mmpretrain.datasets.BaseDataset`.
             ``test_mode`` defaults to ``split in ('val', 'test')``.
@@ -119,20 +120,22 @@ class MaskedFERBaseDataset(BaseDataset):
         name = type(self).__name__
         logger = MMLogger.get_current_instance()
         transforms = self.pipeline.transforms
-        loader = transforms[0] if transforms else None
-        if type(loader).__name__ not in LOADERS:
+        head = cacheable_head(transforms)
+        if not head:
             if len(self) and 'img' in self.get_data_info(0):
                 logger.info(f'{name}: images are in memory already; '
                             'cache_images has nothing to do')
                 return None
+            first = type(transforms[0]).__name__ if transforms else None
             raise ValueError(
                 f'{name}: cache_images=True needs the pipeline to start with '
-                f'one of {LOADERS}, got {type(loader).__name__}')
+                f'one of {LOADERS}, got {first}')
         infos = [self.get_data_info(i) for i in range(len(self))]
-        cache = DecodedImageCache(loader, infos)
-        logger.info(f'{name}: {len(cache)} samples decoded once and cached '
-                    f'in memory: {cache.nbytes / 2**20:.1f} MiB')
-        self._after_loading = Compose(transforms[1:])
+        cache = DecodedImageCache(Compose(transforms[:head]), infos)
+        cached = [type(t).__name__ for t in transforms[:head]]
+        logger.info(f'{name}: {len(cache)} samples through {cached} once, '
+                    f'cached in memory: {cache.nbytes / 2**20:.1f} MiB')
+        self._after_loading = Compose(transforms[head:])
         return cache
 
     def prepare_data(self, idx: int):
@@ -140,10 +143,8 @@ class MaskedFERBaseDataset(BaseDataset):
         if self.image_cache is None:
             return super().prepare_data(idx)
         info = self.get_data_info(idx)
-        img = self.image_cache[idx]
-        first = img[0] if isinstance(img, list) else img
-        info.update(img=img, img_shape=first.shape[:2],
-                    ori_shape=first.shape[:2])
+        img, meta = self.image_cache[idx]
+        info.update(meta, img=img)
         return self._after_loading(info)
 
     def load_records(self) -> List[FERRecord]:

@@ -1,12 +1,14 @@
 """Decoded images of a small dataset, held once in memory.
 
-MSD-E has 1,960 images: decoding them again every epoch costs more CPU than
-the network on small inputs. :class:`DecodedImageCache` runs a dataset's
-loading transform once per sample and keeps the pixels in one contiguous
-``uint8`` buffer. Dataloader workers forked from the main process share that
-buffer (copy-on-write, never written), so the memory is paid once.
+MSD-E has 1,960 images: decoding (and resizing) them again every epoch costs
+more CPU than the network on small inputs. :class:`DecodedImageCache` runs
+the deterministic head of a dataset's pipeline (the loading transform and
+any ``Resize`` right after it) once per sample and keeps the pixels in one
+contiguous buffer, the few other keys those transforms add beside them.
+Dataloader workers forked from the main process share that buffer
+(copy-on-write, never written), so the memory is paid once.
 """
-from typing import Callable, List, Sequence, Union
+from typing import Callable, Dict, List, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.utils import ProgressBar
@@ -15,6 +17,25 @@ Images = Union[np.ndarray, List[np.ndarray]]
 
 #: Loading transforms whose output the cache can stand in for.
 LOADERS = ('LoadImageFromFile', 'LoadImagePair')
+#: Deterministic transforms that may follow the loader in the cached head.
+CACHEABLE = ('Resize', )
+
+
+def cacheable_head(transforms: Sequence) -> int:
+    """How many leading transforms the cache can run once: a loader, then
+    any ``Resize`` (also inside a ``PairedTransform`` of only ``Resize``).
+    0 when the pipeline does not start with a loader."""
+    if not transforms or type(transforms[0]).__name__ not in LOADERS:
+        return 0
+    count = 1
+    for transform in transforms[1:]:
+        inner = [transform]
+        if type(transform).__name__ == 'PairedTransform':
+            inner = transform.pipeline.transforms
+        if not all(type(t).__name__ in CACHEABLE for t in inner):
+            break
+        count += 1
+    return count
 
 
 class DecodedImageCache:
@@ -22,7 +43,8 @@ class DecodedImageCache:
 
     Args:
         load (callable): Maps a data info to the loaded results (``img``:
-            an array, or a list of arrays for paired samples).
+            an array, or a list of arrays for paired samples, and other
+            keys, kept per sample).
         infos (Sequence[dict]): Data infos of the samples, in index order.
         progress (bool): Show a progress bar. Defaults to True.
     """
@@ -32,9 +54,15 @@ class DecodedImageCache:
                  infos: Sequence[dict],
                  progress: bool = True):
         images, self.views = [], []
+        self.meta: List[Dict] = []
         bar = ProgressBar(len(infos)) if progress and infos else None
         for info in infos:
-            img = load(dict(info))['img']
+            results = load(dict(info))
+            img = results.pop('img')
+            self.meta.append({
+                k: v
+                for k, v in results.items() if k not in info or k == 'img'
+            })
             views = img if isinstance(img, list) else [img]
             self.views.append(len(views) if isinstance(img, list) else 0)
             images.extend(views)
@@ -63,9 +91,11 @@ class DecodedImageCache:
         raw = self.buffer[self.offsets[i]:self.offsets[i + 1]]
         return raw.view(self.dtypes[i]).reshape(self.shapes[i]).copy()
 
-    def __getitem__(self, idx: int) -> Images:
-        """A writable copy of sample ``idx``'s image (or list of images)."""
+    def __getitem__(self, idx: int) -> Tuple[Images, Dict]:
+        """A writable copy of sample ``idx``'s image (or list of images),
+        and the other keys the cached transforms added."""
         start, views = int(self.first[idx]), self.views[idx]
         if views == 0:
-            return self._image(start)
-        return [self._image(start + v) for v in range(views)]
+            return self._image(start), dict(self.meta[idx])
+        return ([self._image(start + v)
+                 for v in range(views)], dict(self.meta[idx]))

@@ -1,5 +1,5 @@
 """Training-time helpers of mmsde: hooks, registered into MMPretrain's
 ``HOOKS`` registry."""
-from .hooks import DistillWarmupHook, TeacherCacheHook
+from .hooks import ChannelsLastHook, DistillWarmupHook, TeacherCacheHook
 
-__all__ = ['DistillWarmupHook', 'TeacherCacheHook']
+__all__ = ['ChannelsLastHook', 'DistillWarmupHook', 'TeacherCacheHook']

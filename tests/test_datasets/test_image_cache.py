@@ -64,6 +64,30 @@ def test_cache_holds_every_image_once(tiny_msde, tmp_path):
         build(root, 'paired', PAIRED, cache=False)
 
 
+@pytest.mark.parametrize('views,pipeline,cached', [
+    ('both', SINGLE, ['LoadImageFromFile']),
+    ('both', [SINGLE[0], AUGMENT[2], AUGMENT[0], SINGLE[-1]],
+     ['LoadImageFromFile', 'Resize']),
+    ('paired', [PAIRED[0], dict(type='PairedTransform',
+                                transforms=[AUGMENT[2]]), PAIRED[-1]],
+     ['LoadImagePair', 'PairedTransform']),
+    ('paired', PAIRED, ['LoadImagePair']),
+])
+def test_cache_runs_the_deterministic_head(tiny_msde, views, pipeline,
+                                           cached):
+    plain = build(tiny_msde, views, pipeline, cache=False)
+    ds = build(tiny_msde, views, pipeline, cache=True)
+    rest = [type(t).__name__ for t in ds._after_loading.transforms]
+    names = [type(t).__name__ for t in ds.pipeline.transforms]
+    assert names == cached + rest
+    for idx in (0, len(ds) - 1):
+        np.random.seed(idx)
+        a = plain[idx]
+        np.random.seed(idx)
+        b = ds[idx]
+        assert a['data_samples'].metainfo == b['data_samples'].metainfo
+
+
 def test_cache_needs_a_loading_transform(tiny_msde):
     with pytest.raises(ValueError, match=r"MSDE: cache_images=True needs the "
                        r"pipeline to start with one of \('LoadImageFromFile'"):

@@ -23,3 +23,28 @@ def test_distill_speed_prints_three_variants_with_ratios():
         assert float(seconds) > 0 and float(img_s) > 0
         assert float(ratio) == pytest.approx(
             float(seconds) / float(rows[0][1]), abs=0.02)
+
+
+def test_train_speed_compares_runner_bare_loop_and_dataloader(
+        tiny_msde, tmp_path):
+    from e2e_helpers import write_tiny_config
+    config = write_tiny_config(tmp_path / 'tiny.py', tiny_msde, max_epochs=1)
+    out = tmp_path / 'bench.md'
+    proc = run_tool('python', 'tools/benchmark/train_speed.py', str(config),
+                    '--variants', 'bare', 'mmsde', 'data', '--epochs', '1',
+                    '--iters', '4', '--warmup', '1', '--append', str(out))
+    rows = re.findall(r'^\| tiny.py \| ([^|]+) \| ([\d.]+) \[[^]]+\] \| '
+                      r'([\d.]+) \| ([\d.]+) \| ([\d.]+) \| [^|]+ \| '
+                      r'([\d.]+) \|', proc.stdout, re.M)
+    names = [r[0].split(' (')[0] for r in rows]
+    assert names == ['bare PyTorch loop', 'mmsde runner', 'dataloader alone']
+    bare = float(rows[0][1])
+    for _, samples, sec, wait, compute, vs_bare in rows:
+        assert float(samples) > 0 and float(sec) > 0
+        assert float(vs_bare) == pytest.approx(float(samples) / bare,
+                                               rel=0.01, abs=0.01)
+    runner = rows[1]  # the step splits into waiting and computing
+    assert float(runner[3]) + float(runner[4]) == pytest.approx(
+        float(runner[2]), rel=0.05)
+    text = out.read_text()
+    assert 'tools/benchmark/train_speed.py' in text and '| tiny.py |' in text

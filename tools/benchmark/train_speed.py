@@ -16,7 +16,8 @@ computing, peak memory, and ratios to the bare loop and to the first row;
 ``--append FILE`` adds the table with the command, machine and date.
 
     python tools/benchmark/train_speed.py CONFIG [CONFIG ...] \
-        [--variants mmsde mmpretrain bare data] [--iters 30] [--warmup 5] \
+        [--variants mmsde mmpretrain bare data] [--epochs 2] [--iters 30] \
+        [--warmup 5] \
         [--cfg-options KEY=VALUE ...] [--append docs/benchmarks.md]
 """
 import argparse
@@ -46,11 +47,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('configs', nargs='+')
     parser.add_argument('--variants', nargs='+', choices=VARIANTS,
                         default=['bare', 'mmpretrain', 'mmsde'])
-    parser.add_argument('--iters', type=int, default=30)
-    parser.add_argument('--warmup', type=int, default=5)
+    parser.add_argument('--epochs', type=int, default=2,
+                        help='epochs of the runner variants (their own '
+                        'EpochBasedTrainLoop, no validation)')
+    parser.add_argument('--iters', type=int, default=30,
+                        help='iterations of the bare and data variants')
+    parser.add_argument('--warmup', type=int, default=5,
+                        help='first iterations left out of the timing')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='applied to every config (not the bare loop '
                         'beyond batch size, optimiser and image size)')
+    parser.add_argument('--rounds', type=int, default=1,
+                        help='repeat all runs, interleaved, and report the '
+                        'median (this machine varies by about 10%% between '
+                        'runs)')
     parser.add_argument('--append', help='markdown file to add the table to')
     parser.add_argument('--variant', choices=VARIANTS, help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -93,12 +103,17 @@ def stock_dataset(dataset_cfg: dict, tmp: str) -> dict:
 
 
 def run_runner(cfg, args: argparse.Namespace) -> dict:
-    """``args.iters`` iterations of the config's training loop."""
+    """``args.epochs`` epochs of the config's training loop.
+
+    MMEngine's ``IterBasedTrainLoop`` sleeps 2 s at every epoch boundary,
+    so the epoch-based loop that the configs train with is timed.
+    """
     from mmengine.hooks import Hook
 
     from mmsde.apis import build_runner
 
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=args.iters)
+    cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=args.epochs,
+                         val_interval=10**6)
     cfg.param_scheduler = []
     cfg.custom_hooks = [h for h in cfg.get('custom_hooks', [])
                         if h.get('type') != 'EMAHook']
@@ -214,7 +229,8 @@ def run_variant(config: str, args: argparse.Namespace) -> dict:
 def measure(config: str, variant: str, args: argparse.Namespace) -> dict:
     """Run one variant in a fresh process and parse its result."""
     cmd = [sys.executable, __file__, config, '--variant', variant,
-           '--iters', str(args.iters), '--warmup', str(args.warmup)]
+           '--iters', str(args.iters), '--warmup', str(args.warmup),
+           '--epochs', str(args.epochs)]
     if args.cfg_options:
         cmd += ['--cfg-options'] + [
             f'{k}={v}' for k, v in args.cfg_options.items()]
@@ -224,6 +240,14 @@ def measure(config: str, variant: str, args: argparse.Namespace) -> dict:
     if out.returncode or not line:
         sys.exit(f'{config} / {variant} failed:\n{out.stderr[-3000:]}')
     return json.loads(line[0][7:])
+
+
+def median_run(results: List[dict]) -> dict:
+    """The run with the median samples/s, with the range of all runs."""
+    ordered = sorted(results, key=lambda r: r['samples_per_s'])
+    return dict(ordered[(len(ordered) - 1) // 2],
+                low=ordered[0]['samples_per_s'],
+                high=ordered[-1]['samples_per_s'])
 
 
 def table(rows: List[Dict]) -> str:
@@ -245,7 +269,8 @@ def table(rows: List[Dict]) -> str:
                     f'{r["per_worker"]:.0f}/s per worker)'
         lines.append(
             f'| {osp.basename(r["config"])} | {name} | '
-            f'{r["samples_per_s"]:.1f} | {r["sec_per_iter"]:.3f} | '
+            f'{r["samples_per_s"]:.1f} [{r["low"]:.1f}-{r["high"]:.1f}] | '
+            f'{r["sec_per_iter"]:.3f} | '
             f'{r["data_sec"]:.3f} | {r["compute_sec"]:.3f} | '
             f'{r["peak_rss_mb"]:.0f} / {r["peak_child_rss_mb"]:.0f} | '
             f'{vs_bare} | '
@@ -268,14 +293,19 @@ def main() -> None:
     if args.variant:
         print('RESULT ' + json.dumps(run_variant(args.configs[0], args)))
         return
-    rows = []
-    for config in args.configs:
-        for variant in args.variants:
-            rows.append(dict(measure(config, variant, args), config=config,
-                             variant=variant))
-    text = (f'{args.iters} iterations ({args.warmup} warm-up), batch '
-            f'{rows[0]["batch_size"]}; samples are pairs for paired '
-            f'configs.\n\n{table(rows)}')
+    runs: Dict[tuple, List[dict]] = {}
+    for _ in range(args.rounds):
+        for config in args.configs:
+            for variant in args.variants:
+                runs.setdefault((config, variant), []).append(
+                    measure(config, variant, args))
+    rows = [dict(median_run(results), config=config, variant=variant)
+            for (config, variant), results in runs.items()]
+    text = (f'Runner variants: {args.epochs} epochs; bare loop and '
+            f'dataloader: {args.iters} iterations; the first {args.warmup} '
+            f'iterations untimed; median of {args.rounds} interleaved '
+            'round(s), samples/s range in brackets. Samples are pairs for '
+            f'paired configs.\n\n{table(rows)}')
     print(text)
     if args.append:
         command = ' '.join(shlex.quote(a) for a in ['python'] + sys.argv)

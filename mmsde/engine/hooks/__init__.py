@@ -1,5 +1,6 @@
 """Hooks of mmsde's algorithms."""
+from .channels_last_hook import ChannelsLastHook
 from .distill_warmup_hook import DistillWarmupHook
 from .teacher_cache_hook import TeacherCacheHook
 
-__all__ = ['DistillWarmupHook', 'TeacherCacheHook']
+__all__ = ['ChannelsLastHook', 'DistillWarmupHook', 'TeacherCacheHook']

@@ -5,6 +5,8 @@ import torch
 from mmpretrain.models.utils import ClsDataPreprocessor
 from mmpretrain.registry import MODELS
 
+from .batch_augments import augment_views, build_batch_augments
+
 Inputs = Union[torch.Tensor, Sequence]
 
 
@@ -29,11 +31,26 @@ class PairedClsDataPreprocessor(ClsDataPreprocessor):
 
     Batch augmentations (Mixup, CutMix) would draw different mixes for the
     two views of a pair, so they are refused for multi-view training batches.
+    ``device_augments`` (e.g. ``BatchFlip``, ``BatchColorJitter``,
+    ``BatchShiftScaleRotate`` of :mod:`mmsde.models.utils.batch_augments`)
+    run on training batches where the batch is (the GPU), on pixel values,
+    with one draw per sample shared by its views: a fast replacement of the
+    per-image CPU augmentations.
 
     Used by the paired algorithms of MSD-E
-    (`arXiv:2304.03867 <https://arxiv.org/abs/2304.03867>`_). Arguments are
-    those of :class:`ClsDataPreprocessor`.
+    (`arXiv:2304.03867 <https://arxiv.org/abs/2304.03867>`_).
+
+    Args:
+        device_augments (Sequence[dict], optional): Batch augmentations
+            applied in order to training batches. Defaults to None.
+        **kwargs: Arguments of :class:`ClsDataPreprocessor`.
     """
+
+    def __init__(self,
+                 device_augments: Optional[Sequence[dict]] = None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.device_augments = build_batch_augments(device_augments or [])
 
     def forward(self, data: dict, training: bool = False) -> dict:
         """Normalise, pad and convert each view; set labels once.
@@ -50,7 +67,10 @@ class PairedClsDataPreprocessor(ClsDataPreprocessor):
         """
         views = split_view_batches(data['inputs'])
         if views is None:
-            return super().forward(data, training)
+            out = super().forward(data, training)
+            if training and self.device_augments:
+                out['inputs'] = self.augment([out['inputs']])[0]
+            return out
         if training and self.batch_augments is not None:
             raise ValueError(
                 f'{type(self).__name__}: batch_augments '
@@ -62,9 +82,19 @@ class PairedClsDataPreprocessor(ClsDataPreprocessor):
                 dict(inputs=view, data_samples=data_samples), training)
             for view in views
         ]
-        return dict(
-            inputs=[out['inputs'] for out in outputs],
-            data_samples=outputs[0]['data_samples'])
+        inputs = [out['inputs'] for out in outputs]
+        if training and self.device_augments:
+            inputs = self.augment(inputs)
+        return dict(inputs=inputs, data_samples=outputs[0]['data_samples'])
+
+    def augment(self, views: List[torch.Tensor]) -> List[torch.Tensor]:
+        """Run ``device_augments`` on normalised views, in pixel values."""
+        if self._enable_normalize:
+            views = [v * self.std + self.mean for v in views]
+        views = augment_views(self.device_augments, views)
+        if self._enable_normalize:
+            views = [(v - self.mean) / self.std for v in views]
+        return views
 
 
 def split_view_batches(inputs: Inputs) -> Optional[List[Inputs]]:
