@@ -61,11 +61,11 @@ class DecodedImageCache:
             img = results.pop('img')
             self.meta.append({
                 k: v
-                for k, v in results.items() if k not in info or k == 'img'
+                for k, v in results.items() if k not in info
             })
-            views = img if isinstance(img, list) else [img]
-            self.views.append(len(views) if isinstance(img, list) else 0)
-            images.extend(views)
+            paired = isinstance(img, list)
+            self.views.append(len(img) if paired else 0)
+            images.extend(img if paired else [img])
             if bar is not None:
                 bar.update()
         self.shapes = [img.shape for img in images]

@@ -28,20 +28,27 @@ from .msde import MASKED_DIR, NON_MASKED_DIR, PAIRS_FILE
 _SUBJECT = re.compile(r'^[^_/\\\s]+$')
 
 
-def pair_name(subject: Union[int, str], label: int, k: int) -> str:
-    """File name of a pair: ``<subject>_<label>_<k>.png``.
+def subject_id(subject: Union[int, str]) -> str:
+    """A subject as it appears in MSD-E file names.
 
-    Numeric subjects are zero-padded to 3 digits (``7`` -> ``007``); other
-    subject IDs are used as they are and may not hold ``_``, a slash or
-    white space, which MSD-E's ``<subject>_<label>_<rest>`` names forbid.
+    Numeric subjects are zero-padded to 3 digits (``7`` and ``'007'`` ->
+    ``'007'``); other IDs are used as they are and may not hold ``_``, a
+    slash or white space, which MSD-E's ``<subject>_<label>_<rest>`` names
+    forbid.
     """
     text = str(subject)
     if text.isdigit():
-        return f'{int(text):03d}_{label}_{k}.png'
+        return f'{int(text):03d}'
     if not _SUBJECT.match(text):
         raise ValueError(f'subject {subject!r} cannot be part of an MSD-E '
                          "file name (no '_', slash or white space)")
-    return f'{text}_{label}_{k}.png'
+    return text
+
+
+def pair_name(subject: Union[int, str], label: int, k: int) -> str:
+    """File name of a pair: ``<subject>_<label>_<k>.png``, the subject as
+    :func:`subject_id` writes it."""
+    return f'{subject_id(subject)}_{label}_{k}.png'
 
 
 def prepare_msde_root(out_dir: Union[str, Path], overwrite: bool) -> Path:
@@ -238,14 +245,13 @@ def add_synthetic_masks(img_dir: Union[str, Path],
         if not path.is_file():
             raise FileNotFoundError(
                 f'{entry["source"]}: image {path} not found.')
-        subject = entry['subject'] or str(idx + 1)
-        subject = str(int(subject)) if subject.isdigit() else subject
-        k = counts.get((subject, entry['gt_label']), 0)
-        counts[(subject, entry['gt_label'])] = k + 1
         try:
-            names.append((path, pair_name(subject, entry['gt_label'], k)))
+            subject = subject_id(entry['subject'] or idx + 1)
         except ValueError as err:
             raise DataEntryError(f'{entry["source"]}: {err}') from None
+        k = counts.get((subject, entry['gt_label']), 0)
+        counts[(subject, entry['gt_label'])] = k + 1
+        names.append((path, pair_name(subject, entry['gt_label'], k)))
     root = prepare_msde_root(out_dir, overwrite)
     rows = []
     for idx, (entry, (path, name)) in enumerate(zip(entries, names)):

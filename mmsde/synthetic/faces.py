@@ -10,7 +10,7 @@ from .canvas import SHIFT, Canvas, bezier, ellipse
 from .identity import Color, Identity, Mouth, UpperFace
 
 
-class FaceCanvas(Canvas):
+class FaceCanvas:
     """An 8-bit image drawn in the canonical 112-frame coordinates.
 
     Args:
@@ -22,30 +22,29 @@ class FaceCanvas(Canvas):
         self.img = np.zeros((size, size, 3), np.uint8)
         self.matrix = matrix
         self.scale = math.sqrt(abs(np.linalg.det(matrix[:, :2])))
-        super().__init__(self.map_points, self.scale)
+        self.canvas = Canvas(self.to_px, self.scale)
 
-    def map_points(self, pts: np.ndarray) -> np.ndarray:
+    def to_px(self, pts: np.ndarray) -> np.ndarray:
         """Canonical points ``(N, 2)`` to canvas pixels."""
         pts = np.asarray(pts, dtype=np.float64).reshape(-1, 2)
         return pts @ self.matrix[:, :2].T + self.matrix[:, 2]
 
-    def fill(self, pts: np.ndarray, color: Color) -> None:  # type: ignore
+    def fill(self, pts: np.ndarray, color: Color) -> None:
         """Fill a polygon on the image."""
-        super().fill(self.img, pts, color)
+        self.canvas.fill(self.img, pts, color)
 
-    def line(
-            self,  # type: ignore[override]
-            pts: np.ndarray,
-            color: Color,
-            width: float,
-            closed: bool = False) -> None:
+    def line(self,
+             pts: np.ndarray,
+             color: Color,
+             width: float,
+             closed: bool = False) -> None:
         """Draw a polyline ``width`` canonical pixels wide on the image."""
-        super().line(self.img, pts, color, width, closed)
+        self.canvas.line(self.img, pts, color, width, closed)
 
     def region(self, pts: np.ndarray) -> np.ndarray:
         """Boolean mask of a polygon's inside."""
         mask = np.zeros(self.img.shape[:2], np.uint8)
-        cv2.fillPoly(mask, self.fixed(pts), 1, cv2.LINE_8, shift=SHIFT)
+        cv2.fillPoly(mask, self.canvas.fixed(pts), 1, cv2.LINE_8, shift=SHIFT)
         return mask.astype(bool)
 
     def box(self, pts: np.ndarray) -> Tuple[slice, slice]:
