@@ -3,14 +3,16 @@
 Importing the package registers its datasets, transforms, models and metrics
 into MMPretrain's registries (configs do it with ``custom_imports``) and lets
 MMEngine load the checkpoints that users name under torch >= 2.6
-(see :mod:`mmsde.utils.checkpoint`).
+(see :mod:`mmsde.utils.checkpoint`), and ``face-pretrain://`` checkpoints
+(see :mod:`mmsde.apis.face_pretrain`).
 """
+# registers the modules
+from . import datasets, engine, evaluation, models  # noqa: F401,E402
+from .apis import register_face_pretrain_scheme  # noqa: E402
 from .utils import patch_checkpoint_loader
 from .version import __version__
 
-# registers the modules
-from . import datasets, engine, evaluation, models  # noqa: F401,E402
-
 patch_checkpoint_loader()
+register_face_pretrain_scheme()
 
 __all__ = ['__version__']

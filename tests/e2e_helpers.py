@@ -12,13 +12,15 @@ import torch
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE_CONFIG = (REPO / 'configs' / 'baseline' /
-                   'resnet18_1xb32-adam-8e_synthetic-msde-nonmasked.py')
+                   'resnet18_1xb32-adam-24e_synthetic-msde-nonmasked.py')
 
 
 def write_tiny_config(path: Path, data_root: Path, base: Path = None,
-                      max_epochs: int = 2) -> Path:
+                      max_epochs: int = 2, keep_init: bool = False) -> Path:
     """Write a config that inherits ``base`` and trains on ``data_root``
-    with 5 folds, 64 px images and no data-loading workers."""
+    with 5 folds, 64 px images and no data-loading workers, from a randomly
+    initialised backbone unless ``keep_init`` (the synthetic configs start
+    from the cached face pretraining, which tests do not build)."""
     base = base or BASELINE_CONFIG
     loader = ("dict(batch_size={bs}, num_workers=0, persistent_workers=False, "
               "dataset=dict(data_root='{root}', num_folds=5, "
@@ -31,10 +33,10 @@ train_dataloader = {loader.format(bs=16, root=data_root, pipe=pipe)}
 val_dataloader = {loader.format(bs=32, root=data_root, pipe=pipe)}
 test_dataloader = {loader.format(bs=32, root=data_root, pipe=pipe)}
 train_cfg = dict(max_epochs={max_epochs})
-param_scheduler = dict(milestones=[{max_epochs + 1}])
+param_scheduler = dict(T_max={max_epochs})
 default_hooks = dict(logger=dict(interval=1))
 randomness = dict(seed=0)
-""")
+""" + ('' if keep_init else 'model = dict(backbone=dict(init_cfg=None))\n'))
     return path
 
 

@@ -7,7 +7,8 @@ Run folds (sequentially, or one per launch on a cluster), then summarize:
     torchrun --nproc_per_node 2 tools/kfold.py run CONFIG ... --launcher pytorch
     python tools/kfold.py run KD_CONFIG --work-dir work_dirs/kd --cfg-options \
         'model.teacher_ckpt=work_dirs/base/fold{fold}/best_*.pth'
-    python tools/kfold.py summarize work_dirs/base work_dirs/kd --out results
+    python tools/kfold.py summarize work_dirs/base work_dirs/kd --out results \
+        --reference base
 
 ``{fold}`` in an option value becomes the fold index (per-fold teachers or
 stage-1 checkpoints).
@@ -22,7 +23,7 @@ import os.path as osp
 from mmengine.config import DictAction
 
 from mmsde.apis.kfold import (DEFAULT_METRICS, load_fold_results, run_fold,
-                              summarize, write_tables)
+                              summarize, write_comparisons, write_tables)
 
 
 def parse_args() -> argparse.Namespace:
@@ -45,7 +46,10 @@ def parse_args() -> argparse.Namespace:
                       help='k-fold work dirs; NAME=DIR names a row')
     summ.add_argument('--metrics', nargs='+', default=list(DEFAULT_METRICS))
     summ.add_argument('--out', default='kfold_results',
-                      help='writes OUT.md and OUT.csv')
+                      help='writes OUT.md and OUT.csv (and OUT_paired.md)')
+    summ.add_argument('--reference', nargs='+', default=[],
+                      help='run names to compare every run against, fold by '
+                      'fold (mean difference ± std, paired t-test p-value)')
     return parser.parse_args()
 
 
@@ -62,14 +66,20 @@ def main() -> None:
                               for k in DEFAULT_METRICS if k in metrics)
             print(f'[kfold] fold {fold}: {shown}')
         return
-    rows = {}
+    runs = {}
     for item in args.work_dirs:
         name, _, work_dir = item.rpartition('=')
-        rows[name or osp.basename(osp.normpath(work_dir))] = summarize(
-            load_fold_results(work_dir), args.metrics)
-    write_tables(rows, args.out)
-    with open(f'{args.out}.md') as f:
-        print(f.read())
+        runs[name or osp.basename(osp.normpath(work_dir))] = \
+            load_fold_results(work_dir)
+    write_tables({name: summarize(records, args.metrics)
+                  for name, records in runs.items()}, args.out)
+    outputs = [f'{args.out}.md']
+    if args.reference:
+        write_comparisons(runs, args.reference, args.metrics, args.out)
+        outputs.append(f'{args.out}_paired.md')
+    for path in outputs:
+        with open(path) as f:
+            print(f.read())
 
 
 if __name__ == '__main__':

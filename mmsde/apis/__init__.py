@@ -1,3 +1,8 @@
+from .face_pretrain import (cached_backbone_path, pretrain_faces,
+                            register_face_pretrain_scheme)
 from .runner import build_runner, load_config, test, train, train_and_test
 
-__all__ = ['build_runner', 'load_config', 'test', 'train', 'train_and_test']
+__all__ = [
+    'build_runner', 'cached_backbone_path', 'load_config', 'pretrain_faces',
+    'register_face_pretrain_scheme', 'test', 'train', 'train_and_test'
+]

@@ -11,12 +11,14 @@ import glob
 import json
 import math
 import os.path as osp
+import time
 import warnings
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from mmengine.config import Config
 from mmengine.dist import is_main_process
+from scipy import stats
 
 from .runner import load_config, train_and_test
 
@@ -78,12 +80,14 @@ def run_fold(config: str, work_dir: str, fold: int, num_folds: int,
                       cfg_options=fold_placeholders(cfg_options, fold),
                       launcher=launcher, amp=amp)
     cfg.merge_from_dict(fold_options(cfg, fold, num_folds))
+    start = time.perf_counter()
     metrics = train_and_test(cfg)
     scalars = {k: float(v) for k, v in metrics.items() if _is_number(v)}
     if is_main_process():
         with open(result_file, 'w') as f:
             json.dump(dict(config=config, fold=fold, num_folds=num_folds,
                            checkpoint=metrics['checkpoint'],
+                           seconds=round(time.perf_counter() - start, 1),
                            metrics=scalars), f, indent=2)
     return scalars
 
@@ -127,11 +131,95 @@ def summarize(records: Sequence[dict],
     return summary
 
 
+def paired_comparison(records: Sequence[dict], reference: Sequence[dict],
+                      metrics: Sequence[str] = DEFAULT_METRICS
+                      ) -> Dict[str, dict]:
+    """Fold-paired differences ``run - reference`` on the folds both ran.
+
+    The folds are the same test subjects for both runs, so the per-fold
+    difference removes the fold-to-fold spread that a comparison of two
+    means would carry. ``p`` is the two-sided paired t-test's
+    (``scipy.stats.ttest_rel``); NaN with fewer than two folds or identical
+    differences on every fold.
+
+    Returns:
+        ``{metric: dict(mean=..., std=..., n=..., p=..., folds=[...])}``.
+
+    Raises:
+        ValueError: The runs have no fold in common.
+    """
+    own = {r['fold']: r['metrics'] for r in records}
+    ref = {r['fold']: r['metrics'] for r in reference}
+    folds = sorted(set(own) & set(ref))
+    if not folds:
+        raise ValueError(f'no common folds: run has {sorted(own)}, '
+                         f'reference has {sorted(ref)}')
+    comparison = {}
+    for name in metrics:
+        a = np.array([own[f][name] for f in folds], float)
+        b = np.array([ref[f][name] for f in folds], float)
+        diff = a - b
+        p = math.nan
+        if len(folds) > 1 and np.ptp(diff) > 0:
+            p = float(stats.ttest_rel(a, b).pvalue)
+        comparison[name] = dict(
+            mean=float(diff.mean()),
+            std=float(diff.std(ddof=1)) if len(folds) > 1 else math.nan,
+            n=len(folds), p=p, folds=folds)
+    return comparison
+
+
 def format_cell(stats: dict) -> str:
     """``mean ± std`` with two decimals (``mean`` alone for one fold)."""
     if math.isnan(stats['std']):
         return f'{stats["mean"]:.2f}'
     return f'{stats["mean"]:.2f} ± {stats["std"]:.2f}'
+
+
+def format_difference(diff: dict) -> str:
+    """``+1.23 ± 0.45 (p=0.012)``: signed mean difference, its std over
+    folds and the paired test's p-value."""
+    cell = f'{diff["mean"]:+.2f}'
+    if not math.isnan(diff['std']):
+        cell += f' ± {diff["std"]:.2f}'
+    if not math.isnan(diff['p']):
+        cell += f' (p={diff["p"]:.3g})'
+    return cell
+
+
+def write_comparisons(runs: Dict[str, Sequence[dict]],
+                      references: Sequence[str], metrics: Sequence[str],
+                      out_prefix: str) -> None:
+    """Write ``<out_prefix>_paired.md``: for each reference run, every
+    other run's fold-paired difference (:func:`paired_comparison`).
+
+    Args:
+        runs: ``{run name: fold records}``.
+        references: Names of runs in ``runs`` to compare against.
+        metrics: Metrics to compare.
+        out_prefix: Output path without extension.
+    """
+    unknown = [r for r in references if r not in runs]
+    if unknown:
+        raise KeyError(f'reference runs {unknown} are not among the '
+                       f'summarised runs {list(runs)}')
+    lines = []
+    for ref in references:
+        header = ['run', 'folds'] + [f'Δ {m}' for m in metrics]
+        lines += [f'Fold-paired differences against `{ref}` (run - '
+                  f'{ref}, mean ± std over folds, paired t-test p):', '',
+                  '| ' + ' | '.join(header) + ' |',
+                  '|' + ' --- |' * len(header)]
+        for name, records in runs.items():
+            if name == ref:
+                continue
+            diff = paired_comparison(records, runs[ref], metrics)
+            cells = [format_difference(diff[m]) for m in metrics]
+            n = diff[metrics[0]]['n']
+            lines.append('| ' + ' | '.join([name, str(n)] + cells) + ' |')
+        lines.append('')
+    with open(f'{out_prefix}_paired.md', 'w') as f:
+        f.write('\n'.join(lines))
 
 
 def write_tables(rows: Dict[str, Dict[str, dict]], out_prefix: str) -> None:

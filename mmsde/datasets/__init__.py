@@ -5,6 +5,7 @@ from .checks import DataEntryError
 from .classes import FER_CLASSES
 from .fer2013 import FER2013
 from .folds import split_subjects, subject_folds
+from .identity_writer import generate_synthetic_identities
 from .masked_fer import MaskedFERDataset
 from .msde import MSDE
 from .msde_writer import add_synthetic_masks, generate_synthetic_msde
@@ -14,5 +15,6 @@ from .records import FERRecord
 __all__ = [
     'FER_CLASSES', 'DataEntryError', 'FERRecord', 'MaskedFERBaseDataset',
     'MSDE', 'MaskedFERDataset', 'RAFDB', 'FER2013', 'subject_folds',
-    'split_subjects', 'add_synthetic_masks', 'generate_synthetic_msde'
+    'split_subjects', 'add_synthetic_masks', 'generate_synthetic_msde',
+    'generate_synthetic_identities'
 ]

@@ -8,8 +8,14 @@ from .identity import EXPRESSIONS, Identity, expression_cues, make_identity
 from .masks import MASK_STYLES, check_mask_styles, draw_face_mask
 from .render import render_face, render_pair
 
+# The version of the drawing: bump it whenever a change alters the pixels of
+# generated faces or masks (tests/test_synthetic/test_render.py pins them),
+# so that caches keyed by it (identity sets, face-pretrained checkpoints)
+# are rebuilt.
+GENERATOR_VERSION = 1
+
 __all__ = [
-    'EXPRESSIONS', 'Identity', 'MASK_STYLES', 'check_mask_styles',
-    'draw_face_mask', 'expression_cues', 'make_identity', 'render_face',
-    'render_pair'
+    'GENERATOR_VERSION', 'EXPRESSIONS', 'Identity', 'MASK_STYLES',
+    'check_mask_styles', 'draw_face_mask', 'expression_cues',
+    'make_identity', 'render_face', 'render_pair'
 ]

@@ -98,3 +98,61 @@ def test_fold_placeholders_give_each_fold_its_own_paths():
     }
     assert options['model.teacher_ckpt'].endswith('fold{fold}/best_*.pth')
     assert fold_placeholders(None, 0) is None
+
+
+def test_paired_comparison_against_independent_computation(tmp_path):
+    """Made-up fold results: the paired differences, their sample std and
+    the paired t statistic's p-value, computed here by hand."""
+    from scipy.stats import t as student_t
+
+    from mmsde.apis.kfold import paired_comparison
+    base = [60.0, 70.0, 65.0, 80.0, 75.0]
+    method = [63.0, 71.0, 69.0, 82.0, 75.5]
+    for fold, (b, m) in enumerate(zip(base, method)):
+        write_fold(tmp_path / 'base', fold, {'masked/accuracy': b})
+        write_fold(tmp_path / 'method', fold, {'masked/accuracy': m})
+    write_fold(tmp_path / 'method', 9, {'masked/accuracy': 99.0})  # unpaired
+    diff = paired_comparison(load_fold_results(tmp_path / 'method'),
+                             load_fold_results(tmp_path / 'base'),
+                             ['masked/accuracy'])['masked/accuracy']
+    d = [m - b for m, b in zip(method, base)]
+    mean, sd, n = statistics.mean(d), statistics.stdev(d), len(d)
+    t = mean / (sd / math.sqrt(n))
+    p = 2 * student_t.sf(abs(t), df=n - 1)
+    assert diff['folds'] == [0, 1, 2, 3, 4]
+    assert diff['mean'] == pytest.approx(mean)
+    assert diff['std'] == pytest.approx(sd)
+    assert diff['p'] == pytest.approx(p)
+    assert 0 < diff['p'] < 0.05
+
+
+def test_paired_comparison_edge_cases(tmp_path):
+    from mmsde.apis.kfold import paired_comparison
+    write_fold(tmp_path / 'a', 0, {'masked/accuracy': 50.0})
+    write_fold(tmp_path / 'b', 1, {'masked/accuracy': 50.0})
+    with pytest.raises(ValueError, match='no common folds'):
+        paired_comparison(load_fold_results(tmp_path / 'a'),
+                          load_fold_results(tmp_path / 'b'),
+                          ['masked/accuracy'])
+    write_fold(tmp_path / 'b', 0, {'masked/accuracy': 40.0})
+    one = paired_comparison(load_fold_results(tmp_path / 'a'),
+                            load_fold_results(tmp_path / 'b'),
+                            ['masked/accuracy'])['masked/accuracy']
+    assert one['mean'] == 10.0 and one['n'] == 1
+    assert math.isnan(one['std']) and math.isnan(one['p'])
+
+
+def test_summarize_tool_writes_paired_table(two_runs):
+    from e2e_helpers import REPO, run_tool
+    root, runs = two_runs
+    out = root / 'table'
+    proc = run_tool('python', REPO / 'tools' / 'kfold.py', 'summarize',
+                    f'base={root / "base"}', f'kd={root / "kd"}', '--out',
+                    out, '--metrics', 'masked/accuracy', '--reference',
+                    'base')
+    paired = (root / 'table_paired.md').read_text()
+    # kd - base on folds 0, 1: +5, -3
+    d = [5.0, -3.0]
+    cell = f'{statistics.mean(d):+.2f} ± {statistics.stdev(d):.2f}'
+    assert f'| kd | 2 | {cell} (p=' in paired
+    assert 'against `base`' in proc.stdout

@@ -69,7 +69,7 @@ def test_bfloat16_autocast_same_loss_within_tolerance():
 def test_amp_without_gpu_is_refused_before_training():
     if torch.cuda.is_available():
         pytest.skip('a GPU is present')
-    config = 'configs/baseline/resnet18_1xb32-adam-8e_synthetic-msde-both.py'
+    config = 'configs/baseline/resnet18_1xb32-adam-12e_synthetic-msde-both.py'
     with pytest.raises(ValueError, match='--amp needs a GPU'):
         load_config(config, amp=True)
 

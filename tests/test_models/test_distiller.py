@@ -322,7 +322,7 @@ def test_teacher_from_config_file():
     repo = Path(__file__).resolve().parents[2]
     cfg = Config.fromfile(
         str(repo / 'configs/distillation/'
-            'featkd_resnet18_1xb32-adam-8e_synthetic-msde.py'))
+            'featkd_resnet18_1xb32-adam-24e_synthetic-msde.py'))
     init_default_scope('mmpretrain')
     model = MODELS.build(cfg.model)
     assert isinstance(model.teacher, ImageClassifier)

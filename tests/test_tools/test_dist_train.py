@@ -4,7 +4,6 @@ import socket
 
 import pytest
 import torch
-
 from e2e_helpers import run_tool, write_tiny_config
 
 pytestmark = pytest.mark.slow

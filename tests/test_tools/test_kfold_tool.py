@@ -2,7 +2,6 @@
 import json
 
 import pytest
-
 from e2e_helpers import run_tool, write_tiny_config
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,8 @@ from mmpretrain.registry import MODELS
 import mmsde.models  # noqa: F401
 
 CONTRASTIVE = REPO / 'configs' / 'contrastive'
-SYNTHETIC = '_resnet18_1xb32-adam-8e_synthetic-msde.py'
+PAIRED = '_resnet18_1xb16-adam-12e_synthetic-msde.py'
+LINEAR = 'supcon-linear_resnet18_1xb32-adam-12e_synthetic-msde.py'
 
 
 @pytest.mark.slow
@@ -25,7 +26,7 @@ SYNTHETIC = '_resnet18_1xb32-adam-8e_synthetic-msde.py'
 ])
 def test_train_then_test(method, loss_keys, tiny_msde, tmp_path):
     config = write_tiny_paired_config(tmp_path, tiny_msde,
-                                      CONTRASTIVE / f'{method}{SYNTHETIC}')
+                                      CONTRASTIVE / f'{method}{PAIRED}')
     work_dir = tmp_path / 'run'
     run_tool('python', 'tools/train.py', config, '--work-dir', work_dir)
     records = scalars(work_dir)
@@ -44,7 +45,7 @@ def test_supcon_two_stages(tiny_msde, tmp_path):
     """Stage 1 (SupCon only, no validation) writes a checkpoint; stage 2
     trains a linear classifier on its frozen backbone."""
     stage1 = write_tiny_paired_config(
-        tmp_path, tiny_msde, CONTRASTIVE / f'supcon-pretrain{SYNTHETIC}')
+        tmp_path, tiny_msde, CONTRASTIVE / f'supcon-pretrain{PAIRED}')
     run1 = tmp_path / 'stage1'
     run_tool('python', 'tools/train.py', stage1, '--work-dir', run1)
     records = scalars(run1)
@@ -56,8 +57,8 @@ def test_supcon_two_stages(tiny_msde, tmp_path):
     linear_dir = tmp_path / 'linear'
     linear_dir.mkdir()
     stage2 = write_tiny_config(linear_dir / 'tiny.py', tiny_msde,
-                               base=CONTRASTIVE / f'supcon-linear{SYNTHETIC}',
-                               max_epochs=1)
+                               base=CONTRASTIVE / LINEAR, max_epochs=1,
+                               keep_init=True)
     run2 = tmp_path / 'stage2'
     run_tool('python', 'tools/train.py', stage2, '--work-dir', run2,
              '--cfg-options',
@@ -73,7 +74,7 @@ def test_supcon_two_stages(tiny_msde, tmp_path):
 
 
 @pytest.mark.parametrize('name', [
-    f'supcon-linear{SYNTHETIC}',
+    LINEAR,
     'supcon-linear_resnet18_1xb96-adam-24e_msde.py',
 ])
 def test_linear_probe_reads_stage1_work_dir(name, tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ from e2e_helpers import (REPO, run_tool, scalars, weights, write_tiny_config,
 pytestmark = pytest.mark.slow
 
 DISTILLATION = REPO / 'configs' / 'distillation'
-SYNTHETIC = '_resnet18_1xb32-adam-8e_synthetic-msde.py'
+SYNTHETIC = '_resnet18_1xb32-adam-24e_synthetic-msde.py'
 
 
 @pytest.fixture(scope='module')

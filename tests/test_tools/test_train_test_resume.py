@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from e2e_helpers import run_tool, scalars, weights, write_tiny_config
 
 pytestmark = pytest.mark.slow

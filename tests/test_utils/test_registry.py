@@ -36,7 +36,7 @@ CHECK = textwrap.dedent("""
 
 def test_custom_imports_register_mmsde():
     config = (REPO / 'configs' / 'baseline' /
-              'resnet18_1xb32-adam-8e_synthetic-msde-nonmasked.py')
+              'resnet18_1xb32-adam-24e_synthetic-msde-nonmasked.py')
     proc = run_tool(sys.executable, '-c', CHECK.format(config=config))
     assert proc.stdout.count(' ok') == 18
 

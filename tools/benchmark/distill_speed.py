@@ -31,7 +31,7 @@ from mmsde.engine.hooks.teacher_cache_hook import compute_teacher_outputs
 from mmsde.utils import register_all_modules
 
 DEFAULT_CONFIG = ('configs/distillation/'
-                  'featkd_resnet18_1xb32-adam-8e_synthetic-msde.py')
+                  'featkd_resnet18_1xb32-adam-24e_synthetic-msde.py')
 
 
 def parse_args() -> argparse.Namespace:

@@ -5,12 +5,17 @@
 # Projection head 512 -> 512 -> 128 (MMPretrain's NonLinearNeck on the
 # pooled features; SupConLoss normalises its output). It is not needed for
 # prediction: checkpoints load into a plain ImageClassifier (strict=False).
+# The baselines' recipe at their budget: 16 pairs (32 images) a step for 12
+# epochs, the `both` baseline's steps and images.
 _base_ = [
     '../_base_/models/resnet18_supcon.py',
     '../_base_/datasets/synthetic_msde_paired.py',
-    '../_base_/schedules/adam_24e.py',
+    '../_base_/schedules/synthetic_adam_cosine_24e.py',
+    '../_base_/synthetic_face_pretrained.py',
     '../_base_/default_runtime.py',
 ]
 
-train_cfg = dict(max_epochs=8)
-param_scheduler = dict(milestones=[5, 7])
+model = dict(backbone=dict(init_cfg={{_base_.face_pretrained_backbone}}))
+train_dataloader = dict(batch_size=16)
+train_cfg = dict(max_epochs=12)
+param_scheduler = dict(T_max=12)

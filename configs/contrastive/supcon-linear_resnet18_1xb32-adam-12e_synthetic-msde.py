@@ -1,5 +1,5 @@
 # Two-stage SupCon, stage 2: a linear classifier on the frozen encoder of
-# stage 1 (supcon-pretrain_resnet18_1xb32-adam-8e_synthetic-msde.py; run it
+# stage 1 (supcon-pretrain_resnet18_1xb16-adam-12e_synthetic-msde.py; run it
 # first), trained with cross-entropy on the masked and non-masked images of
 # the training subjects. A plain ImageClassifier: the backbone is loaded from
 # stage 1's checkpoint (keys 'backbone.*'; the projection head is dropped),
@@ -10,14 +10,14 @@
 _base_ = [
     '../_base_/models/resnet18_linear_probe.py',
     '../_base_/datasets/synthetic_msde.py',
-    '../_base_/schedules/adam_24e.py',
+    '../_base_/schedules/synthetic_adam_cosine_24e.py',
     '../_base_/default_runtime.py',
 ]
 
-stage1_checkpoint = ('work_dirs/supcon-pretrain_resnet18_1xb32-adam-8e_'
-                     'synthetic-msde/epoch_8.pth')
+stage1_checkpoint = ('work_dirs/supcon-pretrain_resnet18_1xb16-adam-12e_'
+                     'synthetic-msde/epoch_12.pth')
 model = dict(
     backbone=dict(init_cfg=dict(checkpoint=stage1_checkpoint)))
 train_dataloader = dict(dataset=dict(views='both'))
-train_cfg = dict(max_epochs=8)
-param_scheduler = dict(milestones=[5, 7])
+train_cfg = dict(max_epochs=12)
+param_scheduler = dict(T_max=12)

@@ -1,0 +1,67 @@
+"""tools/findings.py: every method's config exists, takes its options, and
+trains at the stated equal budget (optimiser steps and training images)."""
+import importlib.util
+
+import pytest
+from e2e_helpers import REPO
+from mmengine.config import Config
+
+spec = importlib.util.spec_from_file_location('findings',
+                                              REPO / 'tools' / 'findings.py')
+findings = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(findings)
+
+ALL = findings.methods('W') + findings.ablations('W')
+TWO_VIEW_MODELS = ('PairedClassifier', 'SupConClassifier')
+
+
+def _get(cfg: Config, dotted: str):
+    node = cfg
+    for key in dotted.split('.'):
+        node = node[key]
+    return node
+
+
+@pytest.mark.parametrize('method', ALL, ids=lambda m: m.name)
+def test_method_config_and_options_exist(method):
+    cfg = Config.fromfile(str(REPO / method.config))
+    for key, value in (method.options or {}).items():
+        _get(cfg, key)  # KeyError: the option names no config key
+        if isinstance(value, str):
+            assert '{fold}' in value  # per-fold teacher / stage-1 encoder
+
+
+def budget(cfg: Config) -> tuple:
+    """(optimiser steps, training images) per non-masked training image:
+    ``samples / batch * epochs`` with ``samples`` = N images for one view,
+    2N for both, N pairs for paired samples; a paired sample gives two
+    images to two-view models and one (the student's) to distillers."""
+    dataset = cfg.train_dataloader.dataset
+    samples = 2 if dataset.views == 'both' else 1
+    per_sample = 1
+    if dataset.views == 'paired' and cfg.model.type in TWO_VIEW_MODELS:
+        per_sample = 2
+    steps = samples / cfg.train_dataloader.batch_size * \
+        cfg.train_cfg.max_epochs
+    return steps, steps * cfg.train_dataloader.batch_size * per_sample
+
+
+def test_methods_train_at_one_budget():
+    budgets = {m.name: budget(Config.fromfile(str(REPO / m.config)))
+               for m in ALL if m.name != 'supcon-linear'}
+    reference = budgets['both']
+    assert reference == (12 * 2 / 32, 24.0)
+    for name, value in budgets.items():
+        assert value == pytest.approx(reference), name
+
+
+def test_run_order_puts_teachers_and_stage1_first():
+    names = [m.name for m in findings.methods('W')]
+    assert names.index('nonmasked') < names.index('featkd')
+    assert names.index('supcon-pretrain') < names.index('supcon-linear')
+    stage1 = Config.fromfile(str(REPO / findings.PAIRED.format(
+        'supcon-pretrain')))
+    linear = next(m for m in ALL if m.name == 'supcon-linear')
+    epoch = stage1.train_cfg.max_epochs
+    assert linear.options['model.backbone.init_cfg.checkpoint'].endswith(
+        f'epoch_{epoch}.pth')

@@ -1,0 +1,165 @@
+"""The paper's findings on the bundled synthetic benchmark: every method over
+subject-disjoint folds at one stated budget, then the table with fold-paired
+comparisons. Resumable: finished folds are skipped, so run it again after an
+interruption (or with more folds) and it continues.
+
+    python tools/findings.py                       # folds 0-4, all methods
+    python tools/findings.py --folds 0 1 2 3 4 5 6 7 8 9
+    python tools/findings.py --methods nonmasked both --ablations
+    python tools/findings.py --summarize-only
+
+Methods run fold by fold (all methods on a fold, then the next fold), so the
+table after an interruption compares methods on the same folds. Budget: every
+method takes the same number of optimiser steps on the same number of
+training images (see configs/README.md); two-stage SupCon adds its linear
+stage. Results: WORK_DIR/<method>/fold<k>/test_metrics.json; tables:
+OUT.md, OUT.csv, OUT_paired.md.
+"""
+import argparse
+import os.path as osp
+import time
+from typing import Dict, List, NamedTuple, Optional
+
+from mmsde.apis import pretrain_faces
+from mmsde.apis.kfold import (load_fold_results, run_fold, summarize,
+                              write_comparisons, write_tables)
+from mmsde.datasets import generate_synthetic_msde
+from mmsde.datasets.msde import PAIRS_FILE
+
+BASELINE = 'configs/baseline/resnet18_1xb32-adam-{}_synthetic-msde-{}.py'
+PAIRED = 'configs/contrastive/{}_resnet18_1xb16-adam-12e_synthetic-msde.py'
+LINEAR = ('configs/contrastive/'
+          'supcon-linear_resnet18_1xb32-adam-12e_synthetic-msde.py')
+DISTILL = 'configs/distillation/{}_resnet18_1xb32-adam-24e_synthetic-msde.py'
+FACE_PRETRAIN = ('configs/face_pretrain/'
+                 'resnet18_1xb64-adam-4e_synthetic-identities-64px.py')
+SYNTHETIC_ROOT = 'data/synthetic_msde'  # the configs' data_root
+METRICS = ('non_masked/accuracy', 'masked/accuracy', 'overall/accuracy')
+REFERENCES = ('nonmasked', 'both')
+
+
+class Method(NamedTuple):
+    name: str
+    config: str
+    options: Optional[Dict[str, str]] = None
+    in_table: bool = True
+
+
+def methods(work_dir: str) -> List[Method]:
+    """The methods in run order (teachers and stage 1 before their users);
+    ``{fold}`` in an option becomes the fold index."""
+    teacher = {'model.teacher_ckpt':
+               f'{work_dir}/nonmasked/fold{{fold}}/best_*.pth'}
+    stage1 = {'model.backbone.init_cfg.checkpoint':
+              f'{work_dir}/supcon-pretrain/fold{{fold}}/epoch_12.pth'}
+    return [
+        Method('nonmasked', BASELINE.format('24e', 'nonmasked')),
+        Method('masked', BASELINE.format('24e', 'masked')),
+        Method('both', BASELINE.format('12e', 'both')),
+        Method('paired-mse', PAIRED.format('paired-mse')),
+        Method('supcon-joint', PAIRED.format('supcon-joint')),
+        Method('supcon-pretrain', PAIRED.format('supcon-pretrain'),
+               in_table=False),
+        Method('supcon-linear', LINEAR, stage1),
+        Method('featkd', DISTILL.format('featkd'), teacher),
+        Method('logitkd', DISTILL.format('logitkd'), teacher),
+        Method('featlogitkd', DISTILL.format('featlogitkd'), teacher),
+        Method('featkd-cached', DISTILL.format('featkd-cached'), teacher),
+    ]
+
+
+def ablations(work_dir: str) -> List[Method]:
+    """Each paradigm with its extra term off: ``both`` training through
+    another code path, which must match ``both`` within fold noise."""
+    teacher = {'model.teacher_ckpt':
+               f'{work_dir}/nonmasked/fold{{fold}}/best_*.pth'}
+    return [
+        Method('paired-mse, alpha=0', PAIRED.format('paired-mse'),
+               {'model.paired_loss.loss_weight': 0.0}),
+        Method('supcon-joint, lambda=0', PAIRED.format('supcon-joint'),
+               {'model.contrast_loss.loss_weight': 0.0}),
+        Method('featlogitkd, weights=0', DISTILL.format('featlogitkd'), dict(
+            teacher, **{'model.feature_loss.loss_weight': 0.0,
+                        'model.logit_loss.loss_weight': 0.0})),
+    ]
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--work-dir', default='work_dirs/findings')
+    parser.add_argument('--folds', type=int, nargs='+',
+                        default=[0, 1, 2, 3, 4])
+    parser.add_argument('--num-folds', type=int, default=10)
+    parser.add_argument('--methods', nargs='+',
+                        help='run only these methods (default: all)')
+    parser.add_argument('--ablations', action='store_true',
+                        help='also run the sanity ablations')
+    parser.add_argument('--summarize-only', action='store_true')
+    parser.add_argument('--out', default='docs/findings/table',
+                        help='writes OUT.md, OUT.csv and OUT_paired.md')
+    return parser.parse_args()
+
+
+def dir_name(method: Method) -> str:
+    """A folder name for a method (ablation names hold spaces)."""
+    return method.name.replace(', ', '_').replace('=', '')
+
+
+def write_summary(selected: List[Method], work_dir: str, out: str) -> None:
+    """The table and paired comparisons of the methods with results."""
+    runs = {}
+    for method in selected:
+        if not method.in_table:
+            continue
+        try:
+            runs[method.name] = load_fold_results(
+                f'{work_dir}/{dir_name(method)}')
+        except FileNotFoundError:
+            continue
+    if not runs:
+        print('[findings] no results yet')
+        return
+    write_tables({name: summarize(records, METRICS)
+                  for name, records in runs.items()}, out)
+    references = [r for r in REFERENCES if r in runs]
+    if references:
+        write_comparisons(runs, references, METRICS, out)
+    hours = sum(r.get('seconds', 0.) for records in runs.values()
+                for r in records) / 3600
+    with open(f'{out}.md', 'a') as f:
+        f.write(f'\nTraining and testing took {hours:.2f} h in total.\n')
+    with open(f'{out}.md') as f:
+        print(f.read())
+
+
+def main() -> None:
+    args = parse_args()
+    selected = methods(args.work_dir)
+    if args.ablations:
+        selected += ablations(args.work_dir)
+    if args.methods:
+        unknown = set(args.methods) - {m.name for m in selected}
+        if unknown:
+            raise SystemExit(f'unknown methods {sorted(unknown)}; known: '
+                             f'{[m.name for m in selected]}')
+        selected = [m for m in selected if m.name in args.methods]
+    if not args.summarize_only:
+        if not osp.isfile(osp.join(SYNTHETIC_ROOT, PAIRS_FILE)):
+            print(generate_synthetic_msde(SYNTHETIC_ROOT, overwrite=True))
+        print(f'[findings] face pretraining: {pretrain_faces(FACE_PRETRAIN)}')
+        for fold in args.folds:
+            for method in selected:
+                start = time.perf_counter()
+                metrics = run_fold(method.config,
+                                   f'{args.work_dir}/{dir_name(method)}',
+                                   fold, args.num_folds, method.options)
+                print(f'[findings] fold {fold} {method.name}: '
+                      f'non-masked {metrics["non_masked/accuracy"]:.2f}, '
+                      f'masked {metrics["masked/accuracy"]:.2f} '
+                      f'({time.perf_counter() - start:.0f} s)')
+            write_summary(selected, args.work_dir, args.out)
+    write_summary(selected, args.work_dir, args.out)
+
+
+if __name__ == '__main__':
+    main()
