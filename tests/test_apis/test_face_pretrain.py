@@ -110,6 +110,15 @@ def test_pretrain_caches_backbone_that_initialises_fer_model(
     for key, value in expected.items():
         assert torch.equal(own[key], value), key
 
+    # a backbone that does not fit: MMEngine's warning names the keys
+    logged = []
+    monkeypatch.setattr('mmengine.runner.checkpoint.print_log',
+                        lambda msg, *args, **kwargs: logged.append(msg))
+    fer.model.backbone.depth = 34
+    MODELS.build(fer.model).init_weights()
+    assert any('missing keys in source state_dict' in m
+               and 'layer1.2.conv1.weight' in m for m in logged)
+
 
 def test_num_classes_mismatch_named_before_training(tmp_path, monkeypatch):
     monkeypatch.setenv('MMSDE_CACHE', str(tmp_path / 'cache'))

@@ -73,15 +73,16 @@ def test_supcon_two_stages(tiny_msde, tmp_path):
     assert not any(k.startswith('projector.') for k in after)
 
 
-@pytest.mark.parametrize('name', [
-    LINEAR,
-    'supcon-linear_resnet18_1xb96-adam-24e_msde.py',
+@pytest.mark.parametrize('name,stage1', [
+    (LINEAR, f'supcon-pretrain{PAIRED}'[:-3]),
+    ('supcon-linear_resnet18_1xb96-adam-24e_msde.py',
+     'supcon-pretrain_resnet18_1xb96-adam-24e_msde'),
 ])
-def test_linear_probe_reads_stage1_work_dir(name, tmp_path, monkeypatch):
+def test_linear_probe_reads_stage1_work_dir(name, stage1, tmp_path,
+                                            monkeypatch):
     """Stage 2 points at stage 1's default work dir; a missing checkpoint
     stops the initialisation with FileNotFoundError naming the path."""
     cfg = Config.fromfile(str(CONTRASTIVE / name))
-    stage1 = name.replace('supcon-linear', 'supcon-pretrain')[:-3]
     stage1_cfg = Config.fromfile(str(CONTRASTIVE / f'{stage1}.py'))
     last = f'epoch_{stage1_cfg.train_cfg.max_epochs}.pth'
     checkpoint = cfg.model.backbone.init_cfg.checkpoint
