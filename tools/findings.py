@@ -16,6 +16,7 @@ stage. Results: WORK_DIR/<method>/fold<k>/test_metrics.json; tables:
 OUT.md, OUT.csv, OUT_paired.md.
 """
 import argparse
+import os
 import os.path as osp
 import time
 from typing import Dict, List, NamedTuple, Optional
@@ -119,6 +120,7 @@ def write_summary(selected: List[Method], work_dir: str, out: str) -> None:
     if not runs:
         print('[findings] no results yet')
         return
+    os.makedirs(osp.dirname(out) or '.', exist_ok=True)
     write_tables({name: summarize(records, METRICS)
                   for name, records in runs.items()}, out)
     references = [r for r in REFERENCES if r in runs]
