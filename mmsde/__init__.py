@@ -7,8 +7,8 @@ MMEngine load the checkpoints that users name under torch >= 2.6
 (see :mod:`mmsde.apis.face_pretrain`).
 """
 # registers the modules
-from . import datasets, engine, evaluation, models  # noqa: F401,E402
-from .apis import register_face_pretrain_scheme  # noqa: E402
+from . import datasets, engine, evaluation, models  # noqa: F401
+from .apis import register_face_pretrain_scheme
 from .utils import patch_checkpoint_loader
 from .version import __version__
 

@@ -11,19 +11,17 @@ interruption (or with more folds) and it continues.
 Methods run fold by fold (all methods on a fold, then the next fold), so the
 table after an interruption compares methods on the same folds. Budget: every
 method takes the same number of optimiser steps on the same number of
-training images (see configs/README.md); two-stage SupCon adds its linear
+training images (see the README, "The paper's findings"); two-stage SupCon adds its linear
 stage. Results: WORK_DIR/<method>/fold<k>/test_metrics.json; tables:
 OUT.md, OUT.csv, OUT_paired.md.
 """
 import argparse
-import os
 import os.path as osp
 import time
 from typing import Dict, List, NamedTuple, Optional
 
 from mmsde.apis import pretrain_faces
-from mmsde.apis.kfold import (load_fold_results, run_fold, summarize,
-                              write_comparisons, write_tables)
+from mmsde.apis.kfold import load_fold_results, run_fold, write_report
 from mmsde.datasets import generate_synthetic_msde
 from mmsde.datasets.msde import PAIRS_FILE
 
@@ -46,11 +44,16 @@ class Method(NamedTuple):
     in_table: bool = True
 
 
+def teacher_option(work_dir: str) -> Dict[str, str]:
+    """The distillers' teacher: the ``nonmasked`` run of the same fold."""
+    return {'model.teacher_ckpt':
+            f'{work_dir}/nonmasked/fold{{fold}}/best_*.pth'}
+
+
 def methods(work_dir: str) -> List[Method]:
     """The methods in run order (teachers and stage 1 before their users);
     ``{fold}`` in an option becomes the fold index."""
-    teacher = {'model.teacher_ckpt':
-               f'{work_dir}/nonmasked/fold{{fold}}/best_*.pth'}
+    teacher = teacher_option(work_dir)
     stage1 = {'model.backbone.init_cfg.checkpoint':
               f'{work_dir}/supcon-pretrain/fold{{fold}}/epoch_12.pth'}
     return [
@@ -72,8 +75,7 @@ def methods(work_dir: str) -> List[Method]:
 def ablations(work_dir: str) -> List[Method]:
     """Each paradigm with its extra term off: ``both`` training through
     another code path, which must match ``both`` within fold noise."""
-    teacher = {'model.teacher_ckpt':
-               f'{work_dir}/nonmasked/fold{{fold}}/best_*.pth'}
+    teacher = teacher_option(work_dir)
     return [
         Method('paired-mse, alpha=0', PAIRED.format('paired-mse'),
                {'model.paired_loss.loss_weight': 0.0}),
@@ -120,12 +122,7 @@ def write_summary(selected: List[Method], work_dir: str, out: str) -> None:
     if not runs:
         print('[findings] no results yet')
         return
-    os.makedirs(osp.dirname(out) or '.', exist_ok=True)
-    write_tables({name: summarize(records, METRICS)
-                  for name, records in runs.items()}, out)
-    references = [r for r in REFERENCES if r in runs]
-    if references:
-        write_comparisons(runs, references, METRICS, out)
+    write_report(runs, METRICS, out, [r for r in REFERENCES if r in runs])
     hours = sum(r.get('seconds', 0.) for records in runs.values()
                 for r in records) / 3600
     with open(f'{out}.md', 'a') as f:

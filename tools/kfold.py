@@ -23,7 +23,7 @@ import os.path as osp
 from mmengine.config import DictAction
 
 from mmsde.apis.kfold import (DEFAULT_METRICS, load_fold_results, run_fold,
-                              summarize, write_comparisons, write_tables)
+                              write_report)
 
 
 def parse_args() -> argparse.Namespace:
@@ -71,13 +71,7 @@ def main() -> None:
         name, _, work_dir = item.rpartition('=')
         runs[name or osp.basename(osp.normpath(work_dir))] = \
             load_fold_results(work_dir)
-    write_tables({name: summarize(records, args.metrics)
-                  for name, records in runs.items()}, args.out)
-    outputs = [f'{args.out}.md']
-    if args.reference:
-        write_comparisons(runs, args.reference, args.metrics, args.out)
-        outputs.append(f'{args.out}_paired.md')
-    for path in outputs:
+    for path in write_report(runs, args.metrics, args.out, args.reference):
         with open(path) as f:
             print(f.read())
 

@@ -10,6 +10,7 @@ import csv
 import glob
 import json
 import math
+import os
 import os.path as osp
 import time
 import warnings
@@ -220,6 +221,33 @@ def write_comparisons(runs: Dict[str, Sequence[dict]],
         lines.append('')
     with open(f'{out_prefix}_paired.md', 'w') as f:
         f.write('\n'.join(lines))
+
+
+def write_report(runs: Dict[str, Sequence[dict]], metrics: Sequence[str],
+                 out_prefix: str, references: Sequence[str] = ()
+                 ) -> List[str]:
+    """The mean ± std tables of ``runs`` (:func:`write_tables`) and, with
+    ``references``, the fold-paired comparisons (:func:`write_comparisons`).
+
+    Args:
+        runs: ``{run name: fold records}`` (:func:`load_fold_results`).
+        metrics: Metrics to report.
+        out_prefix: Output path without extension; its folder is created.
+        references: Names of runs to compare every run against.
+
+    Returns:
+        The Markdown files written.
+    """
+    folder = osp.dirname(out_prefix)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    write_tables({name: summarize(records, metrics)
+                  for name, records in runs.items()}, out_prefix)
+    written = [f'{out_prefix}.md']
+    if references:
+        write_comparisons(runs, references, metrics, out_prefix)
+        written.append(f'{out_prefix}_paired.md')
+    return written
 
 
 def write_tables(rows: Dict[str, Dict[str, dict]], out_prefix: str) -> None:

@@ -32,6 +32,18 @@ def check_choice(name: str, value: str, choices: Sequence[str]) -> None:
                          f'got {value!r}')
 
 
+def check_min_ints(*args: Tuple[str, object, int]) -> None:
+    """Each ``(name, value, low)`` must be an integer >= ``low``.
+
+    Raises:
+        ValueError: Naming the first argument that is not.
+    """
+    for name, value, low in args:
+        if int(value) != value or value < low:
+            raise ValueError(f'{name} must be an integer >= {low}, '
+                             f'got {value!r}.')
+
+
 def check_split_args(split: str, fold: Optional[int], num_folds: int,
                      val_ratio: float) -> None:
     """Check split/fold arguments before any data is read.

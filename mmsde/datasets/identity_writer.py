@@ -17,6 +17,7 @@ import numpy as np
 from mmsde.synthetic import (EXPRESSIONS, GENERATOR_VERSION, make_identity,
                              render_face)
 
+from .checks import check_min_ints
 from .msde_writer import write_png
 
 META_FILE = 'identity_set.json'
@@ -31,12 +32,9 @@ def identity_set_meta(num_identities: int, images_per_identity: int,
                       img_size: int, seed: int,
                       first_subject: int = FIRST_FREE_SUBJECT) -> Dict:
     """What defines an identity set's pixels (written to its ``META_FILE``)."""
-    for name, value, low in (('num_identities', num_identities, 2),
-                             ('images_per_identity', images_per_identity, 1),
-                             ('img_size', img_size, 24), ('seed', seed, 0)):
-        if int(value) != value or value < low:
-            raise ValueError(f'{name} must be an integer >= {low}, '
-                             f'got {value!r}')
+    check_min_ints(('num_identities', num_identities, 2),
+                   ('images_per_identity', images_per_identity, 1),
+                   ('img_size', img_size, 24), ('seed', seed, 0))
     if first_subject < FIRST_FREE_SUBJECT:
         raise ValueError(
             f'first_subject must be >= {FIRST_FREE_SUBJECT}, so that no '

@@ -21,7 +21,7 @@ from mmsde.synthetic import (MASK_STYLES, check_mask_styles, draw_face_mask,
                              make_identity, render_pair)
 
 from .annotation import parse_entry, read_annotation
-from .checks import DataEntryError
+from .checks import DataEntryError, check_min_ints
 from .classes import FER_CLASSES
 from .msde import MASKED_DIR, NON_MASKED_DIR, PAIRS_FILE
 
@@ -147,13 +147,10 @@ def generate_synthetic_msde(out_dir: Union[str, Path],
     Returns:
         dict: Summary with the counts and paths written.
     """
-    for name, value, low in (('num_subjects', num_subjects, 1), ('img_size',
-                                                                 img_size, 24),
-                             ('images_per_expression', images_per_expression,
-                              1), ('seed', seed, 0)):
-        if int(value) != value or value < low:
-            raise ValueError(f'{name} must be an integer >= {low}, '
-                             f'got {value!r}.')
+    check_min_ints(('num_subjects', num_subjects, 1),
+                   ('img_size', img_size, 24),
+                   ('images_per_expression', images_per_expression, 1),
+                   ('seed', seed, 0))
     if num_subjects > 999:
         raise ValueError(f'num_subjects must be <= 999 (3-digit subject '
                          f'IDs), got {num_subjects}.')

@@ -5,7 +5,6 @@ import math
 import pytest
 import torch
 import torch.nn as nn
-
 from e2e_helpers import REPO
 
 spec = importlib.util.spec_from_file_location(

@@ -1,5 +1,5 @@
-# The synthetic benchmark's CPU recipe, chosen by measurement (see
-# configs/README.md): Adam 1e-3, weight decay 1e-4, cosine decay to 0 per
+# The synthetic benchmark's CPU recipe, chosen by measurement (see the
+# README, "The paper's findings"): Adam 1e-3, weight decay 1e-4, cosine decay to 0 per
 # iteration over 24 epochs of a single-image set (non-masked or masked
 # images). Configs that see two images per pair per epoch (views='both',
 # paired samples) run 12 epochs: every method then takes the same number of
