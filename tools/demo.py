@@ -4,7 +4,8 @@ Does a masked-FER paradigm beat the ResNet-18 trained on non-masked faces?
 Without arguments it works on the bundled synthetic benchmark (generated into
 ``data/synthetic_msde`` on first use): face pretraining on generated
 identities (or its cached backbone), then the non-masked baseline and a
-paradigm (default: the authors' paired scheme) from it, printed side by side.
+paradigm (default: the authors' paired scheme) from it, printed side by side,
+then their pictures (curves, confusion matrices, t-SNE, Grad-CAM).
 ``--budget`` scales both schedules (default 0.5: half the table's epochs, so
 the demo fits in about 15 minutes on 2 CPU cores). With ``--msde-root`` it
 trains on the real MSD-E (obtained from its authors) in the authors' layout;
@@ -29,6 +30,7 @@ from mmsde.apis import load_config, pretrain_faces, train_and_test
 from mmsde.apis.face_pretrain import SCHEME
 from mmsde.datasets import generate_synthetic_msde
 from mmsde.datasets.msde import MASKED_DIR, NON_MASKED_DIR, PAIRS_FILE
+from mmsde.visualization import TrainedRun, draw_run_pictures
 
 SYNTHETIC_ROOT = 'data/synthetic_msde'
 BASELINE = ('configs/baseline/'
@@ -96,6 +98,9 @@ def run(name: str, config: str, work_dir: str, options: dict) -> dict:
     start = time.perf_counter()
     cfg = load_config(config, work_dir=work_dir, cfg_options=options)
     metrics = train_and_test(cfg)
+    if metrics['checkpoint'] == 'last':
+        with open(osp.join(work_dir, 'last_checkpoint')) as f:
+            metrics['checkpoint'] = f.read().strip()
     metrics['seconds'] = time.perf_counter() - start
     print(f'[demo] {name}: {metrics["checkpoint"]}')
     return metrics
@@ -129,6 +134,16 @@ def main() -> None:
     print(f'  {"seconds":22s} {baseline["seconds"]:10.0f} '
           f'{paradigm["seconds"]:10.0f}')
     print(f'  baseline: {names[0]}\n  paradigm: {names[1]}')
+
+    pictures = draw_run_pictures(
+        [TrainedRun('baseline', baseline_dir, baseline['checkpoint'],
+                    baseline),
+         TrainedRun('paradigm', osp.join(args.work_dir, 'paradigm'),
+                    paradigm['checkpoint'], paradigm)],
+        osp.join(args.work_dir, 'pictures'))
+    print('\n[demo] pictures:')
+    for name, path in pictures.items():
+        print(f'  {name:22s} {path}')
 
 
 if __name__ == '__main__':
