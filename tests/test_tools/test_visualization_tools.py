@@ -77,3 +77,20 @@ def test_confusion_and_curve_tools(trained):
     run_tool('python', 'tools/visualization/vis_curves.py', work_dir,
              '--out-dir', tmp / 'curves')
     assert png_size(tmp / 'curves' / 'run_curves.png')[0] > 1000
+
+
+def test_run_pictures_draw_everything_the_demo_prints(trained):
+    from mmsde.visualization import TrainedRun, draw_run_pictures
+    from mmsde.visualization.confusion import (confusion_matrices,
+                                               load_predictions)
+    _, work_dir, preds, tmp = trained
+    matrices = confusion_matrices(load_predictions(str(preds)), 7)
+    metrics = {f'{g}/confusion_matrix': m for g, m in matrices.items()}
+    runs = [TrainedRun('a', str(work_dir), str(work_dir / 'epoch_2.pth'),
+                       metrics),
+            TrainedRun('b', str(work_dir), str(work_dir / 'epoch_1.pth'))]
+    written = draw_run_pictures(runs, str(tmp / 'pictures'), num_pairs=2)
+    assert sorted(written) == ['Grad-CAM', 'a confusion', 'a curves',
+                               'a t-SNE', 'b curves', 'b t-SNE']
+    for path in written.values():
+        png_size(path)
