@@ -80,6 +80,31 @@ def test_paired_loss_is_alpha_mse_plus_beta_ce(pair_batch):
     torch.testing.assert_close(losses['loss_cls_masked'], 2.0 * ce_m)
 
 
+@pytest.mark.parametrize('paradigm,scale', [
+    (model_cfg('PairedClassifier', paired_loss=dict(
+        type='PairedFeatureLoss', loss_weight=0.0)), 2.0),
+    (model_cfg('SupConClassifier', projector=PROJECTOR, stage='joint',
+               contrast_loss=dict(type='SupConLoss', loss_weight=0.0)), 1.0),
+])
+def test_paradigm_without_its_term_steps_like_both_training(
+        paradigm, scale, pair_batch):
+    """The sanity ablation at the level of one step: with its extra loss
+    weighted 0, a paradigm's gradient on a pair batch is that of an
+    ImageClassifier on the same 2B images (paired: the sum of two CE means,
+    so twice the mean over 2B)."""
+    nm, m, labels = pair_batch
+    model = MODELS.build(paradigm).train()
+    plain = MODELS.build(model_cfg('ImageClassifier')).train()
+    plain.load_state_dict(model.state_dict(), strict=False)
+    sum(model.loss([nm, m], samples(labels)).values()).backward()
+    sum(plain.loss(torch.cat([nm, m]),
+                   samples(labels.repeat(2))).values()).backward()
+    for name, param in plain.named_parameters():
+        theirs = dict(model.named_parameters())[name].grad
+        torch.testing.assert_close(theirs, scale * param.grad, rtol=1e-4,
+                                   atol=1e-6, msg=name)
+
+
 def test_paired_classifier_needs_two_views(pair_batch):
     nm, _, labels = pair_batch
     model = MODELS.build(model_cfg('PairedClassifier'))
