@@ -1,9 +1,9 @@
 """mmsde: masked facial expression recognition on MMPretrain.
 
 Importing the package registers its datasets, transforms, models and metrics
-into MMPretrain's registries (configs do it with ``custom_imports``) and lets
-MMEngine load the checkpoints that users name under torch >= 2.6
-(see :mod:`mmsde.utils.checkpoint`), and ``face-pretrain://`` checkpoints
+into MMPretrain's registries (configs do it with ``custom_imports``), makes
+MMEngine load local checkpoints safely, allowing only what its checkpoints
+hold (see :mod:`mmsde.utils.checkpoint`), and ``face-pretrain://`` checkpoints
 (see :mod:`mmsde.apis.face_pretrain`).
 """
 # registers the modules

@@ -24,6 +24,7 @@ from mmengine.config import DictAction
 
 from mmsde.apis.kfold import (DEFAULT_METRICS, load_fold_results, run_fold,
                               write_report)
+from mmsde.utils import add_trust_argument
 
 
 def parse_args() -> argparse.Namespace:
@@ -36,6 +37,7 @@ def parse_args() -> argparse.Namespace:
     run.add_argument('--num-folds', type=int, default=10)
     run.add_argument('--folds', type=int, nargs='+',
                      help='folds to run (default: all)')
+    add_trust_argument(run)
     run.add_argument('--amp', action='store_true')
     run.add_argument('--cfg-options', nargs='+', action=DictAction)
     run.add_argument('--launcher', default='none',

@@ -1,8 +1,11 @@
-from .checkpoint import (load_from_trusted_local, patch_checkpoint_loader,
-                         resolve_checkpoint)
+from .checkpoint import (TRUST_ENV, UnsafeCheckpointError, add_trust_argument,
+                         load_checkpoint_file, patch_checkpoint_loader,
+                         resolve_checkpoint, trust_checkpoints)
 from .setup_env import register_all_modules
 
 __all__ = [
-    'load_from_trusted_local', 'patch_checkpoint_loader',
-    'register_all_modules', 'resolve_checkpoint'
+    'TRUST_ENV', 'UnsafeCheckpointError', 'add_trust_argument',
+    'load_checkpoint_file',
+    'patch_checkpoint_loader', 'register_all_modules', 'resolve_checkpoint',
+    'trust_checkpoints'
 ]

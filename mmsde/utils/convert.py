@@ -18,7 +18,7 @@ import mmengine
 import torch
 from mmpretrain.models import ResNet
 
-from .checkpoint import load_from_trusted_local
+from .checkpoint import load_checkpoint_file
 
 BACKBONE_PREFIX = 'backbone.'
 PARALLEL_PREFIX = 'module.'
@@ -203,10 +203,7 @@ def convert_resnet18_checkpoint(src: str, dst: str) -> ConversionReport:
         CheckpointMismatchError: ``src`` does not fit ResNet-18 (see
             :func:`convert_resnet18`); ``dst`` is not written.
     """
-    # weights_only=False only because the user names this file on the
-    # command line: the MS-Celeb-1M checkpoint pickles more than tensors.
-    # torch's safe default stays on for every other load.
-    checkpoint = load_from_trusted_local(src, map_location='cpu')
+    checkpoint = load_checkpoint_file(src, map_location='cpu')
     name = osp.basename(src)
     report = convert_resnet18(unwrap_state_dict(checkpoint, name), name)
     meta = dict(
@@ -258,8 +255,7 @@ def load_state_dict_exactly(model: torch.nn.Module, filename: str,
         FileNotFoundError: ``filename`` does not exist.
         CheckpointMismatchError: The checkpoint does not fit ``model``.
     """
-    # weights_only=False: a user-named file, which MMEngine pickles
-    checkpoint = load_from_trusted_local(filename, map_location='cpu')
+    checkpoint = load_checkpoint_file(filename, map_location='cpu')
     state_dict = unwrap_state_dict(checkpoint, filename)
     expected = model.state_dict()
     missing = [k for k in expected if k not in state_dict]

@@ -1,11 +1,13 @@
 """End to end through the command-line tools: train, test, resume, load_from."""
 import pickle
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import torch
-from e2e_helpers import run_tool, scalars, weights, write_tiny_config
+from e2e_helpers import REPO, run_tool, scalars, weights, write_tiny_config
 
 pytestmark = pytest.mark.slow
 
@@ -103,3 +105,31 @@ def test_mmpretrain_own_train_tool_runs_an_mmsde_config(tiny_msde, tmp_path):
     run_tool('python', tool, config, '--work-dir', tmp_path / 'run',
              cwd=tmp_path)
     assert (tmp_path / 'run' / 'epoch_1.pth').is_file()
+
+
+class WritesMarker:
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, 'w'))
+
+
+@pytest.mark.parametrize('how', ['load_from', 'resume'])
+def test_a_checkpoint_that_runs_code_stops_training(trained, tmp_path, how):
+    config, _ = trained
+    marker = tmp_path / 'pwned'
+    evil = tmp_path / 'evil.pth'
+    torch.save(dict(state_dict={}, meta=WritesMarker(marker)), evil)
+    args = (['--cfg-options', f'load_from={evil}'] if how == 'load_from'
+            else ['--resume', evil])
+    cmd = [sys.executable, 'tools/train.py', str(config), '--work-dir',
+           str(tmp_path / 'run')] + [str(a) for a in args]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode != 0
+    assert f'checkpoint {evil} was refused: its pickle needs io.open' in \
+        proc.stderr
+    assert 'MMSDE_TRUST_CHECKPOINTS=1' in proc.stderr
+    assert not marker.exists()
+    assert not list((tmp_path / 'run').glob('epoch_*.pth'))

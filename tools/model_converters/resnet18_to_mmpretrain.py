@@ -14,6 +14,7 @@ then in a config::
 """
 import argparse
 
+from mmsde.utils import add_trust_argument
 from mmsde.utils.convert import (CheckpointMismatchError,
                                  convert_resnet18_checkpoint, format_report)
 
@@ -27,6 +28,7 @@ def parse_args() -> argparse.Namespace:
         'dropped; the tensors are checked against MMPretrain ResNet-18.')
     parser.add_argument('src', help='source checkpoint (.pth.tar / .pth)')
     parser.add_argument('dst', help='output checkpoint (.pth)')
+    add_trust_argument(parser)
     return parser.parse_args()
 
 

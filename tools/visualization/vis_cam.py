@@ -15,6 +15,7 @@ from mmengine.config import DictAction
 
 from mmsde.apis.model import build_split_loader, load_classifier
 from mmsde.datasets.classes import FER_CLASSES
+from mmsde.utils import add_trust_argument
 from mmsde.visualization import CAM_METHODS, draw_cam_grid, pick_pairs
 
 METHOD_ALIASES = {'gradcam++': 'gradcamplusplus'}
@@ -41,6 +42,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='overrides applied to every model\'s config')
+    add_trust_argument(parser)
     return parser.parse_args()
 
 

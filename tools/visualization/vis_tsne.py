@@ -14,6 +14,7 @@ from mmengine.config import DictAction
 
 from mmsde.apis.model import build_split_loader, load_classifier
 from mmsde.datasets.classes import FER_CLASSES
+from mmsde.utils import add_trust_argument
 from mmsde.visualization import (draw_tsne, embed_tsne, extract_features,
                                  save_embedding, view_quality)
 from mmsde.visualization.embedding import STAGES
@@ -33,6 +34,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--perplexity', type=float)
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    add_trust_argument(parser)
     return parser.parse_args()
 
 
