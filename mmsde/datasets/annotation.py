@@ -23,7 +23,7 @@ import io
 import json
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from .checks import DataEntryError
+from .checks import DataEntryError, parse_index
 
 REQUIRED_FIELDS = ('img_path', 'gt_label', 'masked')
 OPTIONAL_FIELDS = ('subject', 'pair_id', 'split')
@@ -54,8 +54,9 @@ def parse_label(value: Any, classes: Sequence[str], source: str) -> int:
         DataEntryError: For anything else, naming ``source``.
     """
     text = str(value).strip()
-    if text.isdigit() and int(text) < len(classes):
-        return int(text)
+    index = parse_index(text)
+    if index is not None and index < len(classes):
+        return index
     by_name = {name.lower(): i for i, name in enumerate(classes)}
     if text.lower() not in by_name:
         raise DataEntryError(
@@ -102,7 +103,7 @@ def read_annotation(text: str,
         JSON lines.
     """
     if not text.lstrip().startswith('{'):
-        rows = csv_rows(text)
+        rows = csv_rows(text, path)
         names = csv_header(rows, path, required)
         return {}, [(f'{path}:{n}', (names, fields)) for n, fields in rows]
     try:
@@ -124,6 +125,9 @@ def read_annotation(text: str,
 def check_metainfo(metainfo: dict, classes: Sequence[str], path: str) -> None:
     """Refuse an annotation whose ``metainfo.classes`` differ from ours."""
     given = metainfo.get('classes')
+    if given is not None and not isinstance(given, (list, tuple)):
+        raise ValueError(f'{path}: metainfo classes must be a list of class '
+                         f'names, got {given!r}')
     if given is not None and [str(c) for c in given] != list(classes):
         raise ValueError(f'{path}: metainfo classes {list(given)} differ from '
                          f'the dataset classes {list(classes)}; relabel to '
@@ -221,17 +225,29 @@ def to_openmmlab_format(text: str, path: str, classes: Sequence[str]) -> dict:
     return dict(metainfo=dict(classes=list(classes)), data_list=data_list)
 
 
-def csv_rows(text: str) -> Iterator[Tuple[int, List[str]]]:
+def csv_rows(text: str, path: str) -> Iterator[Tuple[int, List[str]]]:
     """Parse CSV text, skipping blank rows.
 
     Args:
         text (str): CSV content.
+        path (str): The file, for messages.
 
     Yields:
         tuple[int, list[str]]: Line number (1-based) and fields of each row.
+
+    Raises:
+        DataEntryError: Text the csv module cannot split (e.g. a field over
+            its size limit), naming the file and line.
     """
     reader = csv.reader(io.StringIO(text))
-    for fields in reader:
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            raise DataEntryError(
+                f'{path}:{reader.line_num}: not valid CSV ({err})') from None
         if any(field.strip() for field in fields):
             yield reader.line_num, fields
 

@@ -25,6 +25,13 @@ class DataEntryError(ValueError):
     """A bad annotation entry or image; the message says where it is."""
 
 
+def parse_index(text: str) -> Optional[int]:
+    """``text`` as a non-negative integer if it is ASCII digits only, else
+    None (``str.isdigit`` also accepts e.g. ``'²'``, which ``int`` refuses).
+    """
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def check_choice(name: str, value: str, choices: Sequence[str]) -> None:
     """Raise ``ValueError`` naming ``name`` if ``value`` is not a choice."""
     if value not in choices:

@@ -8,7 +8,7 @@ from mmpretrain.registry import DATASETS
 
 from .annotation import csv_header, row_dict
 from .base import MaskedFERBaseDataset
-from .checks import DataEntryError
+from .checks import DataEntryError, parse_index
 from .records import FERRecord
 
 # FER2013 classes: 0 Angry, 1 Disgust, 2 Fear, 3 Happy, 4 Sad, 5 Surprise,
@@ -60,13 +60,14 @@ def parse_fer2013_row(row: Dict[str, str], source: str) -> Tuple[int, str]:
         tuple[int, str]: Class index and ``'train'``/``'val'``/``'test'``.
     """
     emotion = row['emotion']
-    if not emotion.isdigit() or int(emotion) >= len(FER2013_TO_FER_CLASSES):
+    index = parse_index(emotion)
+    if index is None or index >= len(FER2013_TO_FER_CLASSES):
         raise DataEntryError(f'{source}: emotion {emotion!r} is not a '
                              'FER2013 class index 0..6')
     if row['Usage'] not in FER2013_USAGE:
         raise DataEntryError(f"{source}: Usage {row['Usage']!r} is not one "
                              f'of {list(FER2013_USAGE)}')
-    return FER2013_TO_FER_CLASSES[int(emotion)], FER2013_USAGE[row['Usage']]
+    return FER2013_TO_FER_CLASSES[index], FER2013_USAGE[row['Usage']]
 
 
 @DATASETS.register_module()

@@ -7,7 +7,7 @@ from mmpretrain.registry import DATASETS
 
 from .annotation import csv_rows
 from .base import MaskedFERBaseDataset
-from .checks import DataEntryError
+from .checks import DataEntryError, parse_index
 from .records import FERRecord
 
 #: MSD-E's layout: non-masked and masked folders, and the pair list.
@@ -35,11 +35,12 @@ def parse_msde_name(name: str, source: str) -> Tuple[str, int, str]:
         DataEntryError: If the name does not follow the pattern.
     """
     match = MSDE_NAME.match(name)
-    if match is None or not match['label'].isdigit():
+    label = None if match is None else parse_index(match['label'])
+    if label is None:
         raise DataEntryError(
             f"{source}: file name {name!r} does not match the MSD-E pattern "
             "'<subject>_<label>_<rest>' (label: an integer class index)")
-    return match['subject'], int(match['label']), osp.splitext(name)[0]
+    return match['subject'], label, osp.splitext(name)[0]
 
 
 @DATASETS.register_module()
@@ -105,7 +106,7 @@ class MSDE(MaskedFERBaseDataset):
         Returns:
             list[FERRecord]: All records of the dataset.
         """
-        rows = csv_rows(self._read_ann_text())
+        rows = csv_rows(self._read_ann_text(), self.ann_file)
         return self._guard(rows, self._parse_row)
 
     def _parse_row(self, row: Tuple[int, List[str]]) -> List[FERRecord]:

@@ -21,7 +21,7 @@ from mmsde.synthetic import (MASK_STYLES, check_mask_styles, draw_face_mask,
                              make_identity, render_pair)
 
 from .annotation import parse_entry, read_annotation
-from .checks import DataEntryError, check_min_ints
+from .checks import DataEntryError, check_min_ints, parse_index
 from .classes import FER_CLASSES
 from .msde import MASKED_DIR, NON_MASKED_DIR, PAIRS_FILE
 
@@ -37,7 +37,7 @@ def subject_id(subject: Union[int, str]) -> str:
     forbid.
     """
     text = str(subject)
-    if text.isdigit():
+    if parse_index(text) is not None:
         return f'{int(text):03d}'
     if not _SUBJECT.match(text):
         raise ValueError(f'subject {subject!r} cannot be part of an MSD-E '

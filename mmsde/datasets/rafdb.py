@@ -6,7 +6,7 @@ from mmengine.logging import MMLogger
 from mmpretrain.registry import DATASETS
 
 from .base import MaskedFERBaseDataset
-from .checks import DataEntryError
+from .checks import DataEntryError, parse_index
 from .records import FERRecord
 
 RAFDB_SPLITS = ('train', 'test')
@@ -100,7 +100,7 @@ class RAFDB(MaskedFERBaseDataset):
         lineno, line = row
         source = f'{self.ann_file}:{lineno}'
         fields = line.split()
-        if len(fields) != 2 or not fields[1].isdigit():
+        if len(fields) != 2 or parse_index(fields[1]) is None:
             raise DataEntryError(f"{source}: expected '<name>.jpg <label>', "
                                  f'got {line.strip()!r}')
         stem = osp.splitext(fields[0])[0]

@@ -4,6 +4,7 @@ accuracy per epoch, for one run or every fold of a k-fold work dir."""
 import glob
 import json
 import os.path as osp
+import re
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
@@ -47,10 +48,10 @@ def read_scalars(work_dir: str) -> Tuple[List[dict], List[dict]]:
 def find_runs(work_dir: str) -> Dict[str, str]:
     """The runs in ``work_dir``: its ``fold<k>`` folders (a k-fold work dir)
     or the folder itself."""
-    folds = sorted(glob.glob(osp.join(work_dir, 'fold*')),
-                   key=lambda p: int(''.join(filter(str.isdigit,
-                                                    osp.basename(p))) or 0))
-    folds = [f for f in folds if glob.glob(osp.join(f, '*', 'vis_data'))]
+    folds = [f for f in glob.glob(osp.join(work_dir, 'fold*'))
+             if re.fullmatch(r'fold\d+', osp.basename(f))
+             and glob.glob(osp.join(f, '*', 'vis_data'))]
+    folds.sort(key=lambda f: int(osp.basename(f)[4:]))
     if folds:
         return {osp.basename(f): f for f in folds}
     return {osp.basename(osp.normpath(work_dir)): work_dir}
