@@ -30,6 +30,7 @@ from mmsde.datasets.identity_writer import (generate_synthetic_identities,
                                             identity_set_meta,
                                             read_identity_set_meta)
 from mmsde.synthetic import GENERATOR_VERSION
+from mmsde.utils.atomic import atomic_path
 
 from .runner import load_config, train
 
@@ -135,10 +136,8 @@ def pretrain_faces(config: str,
     meta = dict(config=str(config), key=target.stem.rsplit('-', 1)[-1],
                 generator_version=GENERATOR_VERSION,
                 epochs=int(runner.epoch))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix('.pth.partial')
-    torch.save(dict(state_dict=state, meta=meta), tmp)
-    os.replace(tmp, target)  # never a half-written cache entry
+    with atomic_path(target) as tmp:  # never a half-written cache entry
+        torch.save(dict(state_dict=state, meta=meta), tmp)
     return target
 
 

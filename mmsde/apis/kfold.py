@@ -21,6 +21,8 @@ from mmengine.config import Config
 from mmengine.dist import is_main_process
 from scipy import stats
 
+from mmsde.utils.atomic import atomic_path
+
 from .runner import load_config, train_and_test
 
 SPLITS = ('train', 'val', 'test')
@@ -67,7 +69,9 @@ def run_fold(config: str, work_dir: str, fold: int, num_folds: int,
              amp: bool = False) -> dict:
     """Train and test one fold; results go to ``<work_dir>/fold<k>/``.
 
-    A fold whose result file exists is not run again.
+    A fold whose result file exists is not run again; an interrupted one
+    resumes from the last checkpoint in its folder (the result file is
+    written atomically, so it exists only for a finished fold).
 
     Returns:
         The fold's test metrics (scalars only).
@@ -77,15 +81,16 @@ def run_fold(config: str, work_dir: str, fold: int, num_folds: int,
     if osp.isfile(result_file):
         with open(result_file) as f:
             return json.load(f)['metrics']
+    # a fold that was interrupted resumes from its last checkpoint
     cfg = load_config(config, work_dir=fold_dir,
                       cfg_options=fold_placeholders(cfg_options, fold),
-                      launcher=launcher, amp=amp)
+                      launcher=launcher, amp=amp, resume='auto')
     cfg.merge_from_dict(fold_options(cfg, fold, num_folds))
     start = time.perf_counter()
     metrics = train_and_test(cfg)
     scalars = {k: float(v) for k, v in metrics.items() if _is_number(v)}
     if is_main_process():
-        with open(result_file, 'w') as f:
+        with atomic_path(result_file) as tmp, open(tmp, 'w') as f:
             json.dump(dict(config=config, fold=fold, num_folds=num_folds,
                            checkpoint=metrics['checkpoint'],
                            seconds=round(time.perf_counter() - start, 1),

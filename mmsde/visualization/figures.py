@@ -1,11 +1,12 @@
 """Shared matplotlib plumbing: figures without pyplot (no display needed,
 no global state), the expression colours, atomic PNG writes."""
-import os
 import os.path as osp
 from typing import Sequence, Tuple
 
 from matplotlib import colormaps
 from matplotlib.figure import Figure
+
+from mmsde.utils.atomic import atomic_path
 
 
 def new_figure(size: Tuple[float, float]) -> Figure:
@@ -20,14 +21,10 @@ def class_colors(num_classes: int) -> list:
 
 
 def save_figure(fig: Figure, path: str, dpi: int = 120) -> str:
-    """Write ``fig`` to ``path`` through a temporary file, so an interrupted
-    run never leaves a half-written picture; returns the path."""
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    root, ext = osp.splitext(path)
-    tmp = f'{root}.tmp{os.getpid()}{ext or ".png"}'
-    fig.savefig(tmp, dpi=dpi)
-    os.replace(tmp, path)
+    """Write ``fig`` to ``path`` atomically (never a half-written picture
+    after an interruption); returns the path."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format=osp.splitext(path)[1][1:] or 'png')
     return path
 
 

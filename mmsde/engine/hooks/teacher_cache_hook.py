@@ -15,6 +15,7 @@ from mmengine.utils import ProgressBar
 from mmpretrain.registry import DATASETS, HOOKS
 from torch.utils.data import DataLoader, Dataset
 
+from mmsde.utils.atomic import atomic_path
 from mmsde.utils.checkpoint import resolve_checkpoint
 
 #: Bumped when the content or layout of cache files changes.
@@ -85,10 +86,9 @@ class TeacherCacheHook(Hook):
             loader = DataLoader(dataset, batch_size=self.batch_size,
                                 shuffle=False, collate_fn=pseudo_collate)
             outputs = compute_teacher_outputs(model, loader, len(dataset))
-            os.makedirs(cache_dir, exist_ok=True)
-            torch.save(dict(key=key, version=CACHE_VERSION, outputs=outputs),
-                       path + '.tmp')
-            os.replace(path + '.tmp', path)
+            with atomic_path(path) as tmp:  # never read half-written
+                torch.save(dict(key=key, version=CACHE_VERSION,
+                                outputs=outputs), tmp)
         barrier()
         cache = torch.load(path, map_location='cpu', weights_only=True)
         if cache.get('key') != key:
