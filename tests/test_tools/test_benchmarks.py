@@ -50,3 +50,15 @@ def test_train_speed_compares_runner_bare_loop_and_dataloader(
         float(runner[2]), rel=0.05)
     text = out.read_text()
     assert 'tools/benchmark/train_speed.py' in text and '| tiny.py |' in text
+
+
+def test_dataset_scale_builds_every_split_and_prints_costs():
+    proc = run_tool('python', 'tools/benchmark/dataset_scale.py', '--sizes',
+                    '280', '560')
+    rows = [line.split() for line in proc.stdout.splitlines()
+            if line.strip() and line.split()[0].isdigit()]
+    assert [int(r[0]) for r in rows] == [280, 560]
+    for row in rows:
+        train, val, test = map(int, row[5].split('/'))
+        assert train + val + test == int(row[0])  # nothing dropped
+        assert float(row[1]) > 0 and float(row[4]) > 0
