@@ -133,3 +133,19 @@ def test_a_checkpoint_that_runs_code_stops_training(trained, tmp_path, how):
     assert 'MMSDE_TRUST_CHECKPOINTS=1' in proc.stderr
     assert not marker.exists()
     assert not list((tmp_path / 'run').glob('epoch_*.pth'))
+
+
+def test_ema_checkpoints_load_safely_and_resume(tiny_msde, tmp_path):
+    base = write_tiny_config(tmp_path / 'tiny.py', tiny_msde, max_epochs=1)
+    config = tmp_path / 'ema.py'
+    config.write_text(f"_base_ = '{base}'\n"
+                      "custom_hooks = [dict(type='EMAHook', momentum=0.1)]\n")
+    work_dir = tmp_path / 'run'
+    run_tool('python', 'tools/train.py', config, '--work-dir', work_dir)
+    assert 'ema_state_dict' in torch.load(
+        work_dir / 'epoch_1.pth', map_location='cpu', weights_only=False)
+    proc = run_tool('python', 'tools/train.py', config, '--work-dir',
+                    work_dir, '--resume', '--cfg-options',
+                    'train_cfg.max_epochs=2')
+    assert 'resumed epoch: 1' in proc.stdout + proc.stderr
+    assert (work_dir / 'epoch_2.pth').is_file()
