@@ -42,13 +42,15 @@ def _vector(feats, stage: str) -> torch.Tensor:
 
 @torch.no_grad()
 def extract_features(model: nn.Module, loader: DataLoader,
-                     stage: str = 'pre_logits') -> FeatureSet:
+                     stage: str = 'pre_logits',
+                     progress: bool = True) -> FeatureSet:
     """Run ``model.extract_feat(..., stage)`` over every batch of ``loader``.
 
     Args:
         model: An ImageClassifier-like model in eval mode.
         loader: A test loader whose samples carry ``masked``.
         stage: ``'backbone'``, ``'neck'`` or ``'pre_logits'``.
+        progress: Show MMEngine's progress bar.
 
     Returns:
         The features (spatial maps globally averaged) and sample fields.
@@ -56,7 +58,7 @@ def extract_features(model: nn.Module, loader: DataLoader,
     if stage not in STAGES:
         raise ValueError(f'stage must be one of {STAGES}, got {stage!r}')
     feats, labels, masked, paths = [], [], [], []
-    progress = ProgressBar(len(loader.dataset))
+    bar = ProgressBar(len(loader.dataset)) if progress else None
     for batch in loader:
         inputs, samples = preprocess(model, batch)
         feats.append(_vector(model.extract_feat(inputs, stage=stage), stage)
@@ -69,8 +71,10 @@ def extract_features(model: nn.Module, loader: DataLoader,
             labels.append(int(sample.gt_label[0]))
             masked.append(bool(sample.masked))
             paths.append(sample.get('img_path', ''))
-            progress.update()
-    print()
+            if bar is not None:
+                bar.update()
+    if bar is not None:
+        print()
     return FeatureSet(torch.cat(feats).numpy(), np.asarray(labels),
                       np.asarray(masked, dtype=bool), paths)
 

@@ -62,7 +62,7 @@ def draw_run_pictures(runs: List[TrainedRun], out_dir: str,
         cfg = cfg or run_cfg
         models[run.name] = model
         loader = build_split_loader(run_cfg)
-        feats = extract_features(model, loader)
+        feats = extract_features(model, loader, progress=False)
         written[f'{run.name} t-SNE'] = draw_tsne(
             embed_tsne(feats.features), feats, FER_CLASSES,
             osp.join(out_dir, f'{run.name}_tsne.png'),
