@@ -37,7 +37,6 @@ def load_classifier(config: str,
     Raises:
         RuntimeError: The checkpoint does not fit the model (names the keys).
     """
-    import mmsde  # noqa: F401, registers mmsde's modules
     cfg = load_config(config, cfg_options=cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     from mmpretrain.registry import MODELS

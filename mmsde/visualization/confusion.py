@@ -7,12 +7,12 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 import torch
-from mmpretrain.evaluation import ConfusionMatrix
 from sklearn.metrics import ConfusionMatrixDisplay
+
+from mmsde.evaluation.metrics.masked_fer import GROUPS, MaskedFERMetric
 
 from .figures import new_figure, save_figure, short_names
 
-GROUPS = ('non_masked', 'masked', 'overall')
 # What tools/test.py's dump holds: dicts and lists of tensors, numpy values
 # and strings. Anything else in a predictions file is refused.
 _ALLOWED = {
@@ -77,26 +77,15 @@ def load_predictions(path: str) -> List[dict]:
     return preds
 
 
-def _value(x) -> int:
-    return int(np.asarray(x.cpu() if torch.is_tensor(x) else x).reshape(-1)[0])
-
-
 def confusion_matrices(preds: Sequence[dict],
                        num_classes: int) -> Dict[str, np.ndarray]:
     """Count matrices (rows: true class, columns: predicted) per group,
-    from MMPretrain's :class:`ConfusionMatrix`."""
-    gt = np.array([_value(p['gt_label']) for p in preds])
-    pred = np.array([_value(p['pred_label']) for p in preds])
-    masked = np.array([bool(_value(p['masked'])) for p in preds])
-    groups = dict(non_masked=~masked, masked=masked,
-                  overall=np.ones_like(masked))
-    out = {}
-    for group, keep in groups.items():
-        if keep.any():
-            out[group] = ConfusionMatrix.calculate(
-                torch.from_numpy(pred[keep]), torch.from_numpy(gt[keep]),
-                num_classes=num_classes).numpy()
-    return out
+    computed by :class:`MaskedFERMetric` exactly as at test time."""
+    metric = MaskedFERMetric(num_classes=num_classes)
+    metric.process(None, preds)
+    results = metric.compute_metrics(metric.results)
+    return {g: results[f'{g}/confusion_matrix'] for g in GROUPS
+            if f'{g}/confusion_matrix' in results}
 
 
 def draw_confusion(matrices: Dict[str, np.ndarray],

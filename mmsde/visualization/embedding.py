@@ -168,7 +168,7 @@ def draw_tsne(embedding: np.ndarray, feature_set: FeatureSet,
         q = quality.get(view, {})
         ax.set_title(f'{view.replace("_", "-")} images, by expression\n'
                      f'silhouette {q.get("silhouette", float("nan")):.2f}, '
-                     f'{5}-NN acc. {q.get("knn_accuracy", float("nan")):.1f}%')
+                     f'5-NN acc. {q.get("knn_accuracy", float("nan")):.1f}%')
     fig.legend(*axes[0].get_legend_handles_labels(), loc='outside lower '
                'center', ncols=len(class_names), title='expression',
                markerscale=1.8)

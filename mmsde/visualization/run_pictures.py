@@ -45,7 +45,7 @@ def draw_run_pictures(runs: List[TrainedRun], out_dir: str,
     """
     written = {}
     models = {}
-    cfg = None
+    dataset = None
     for run in runs:
         written[f'{run.name} curves'] = draw_curves(
             {run.name: run.work_dir},
@@ -59,15 +59,15 @@ def draw_run_pictures(runs: List[TrainedRun], out_dir: str,
                 osp.join(out_dir, f'{run.name}_confusion.png'),
                 title=f'{run.name}: test set')
         model, run_cfg = load_classifier(run.config, run.checkpoint)
-        cfg = cfg or run_cfg
         models[run.name] = model
         loader = build_split_loader(run_cfg)
+        if dataset is None:  # the CAM grid shows the first run's test pairs
+            dataset = loader.dataset
         feats = extract_features(model, loader, progress=False)
         written[f'{run.name} t-SNE'] = draw_tsne(
             embed_tsne(feats.features), feats, FER_CLASSES,
             osp.join(out_dir, f'{run.name}_tsne.png'),
             title=f'{run.name}: pre-logits features of the test set')
-    dataset = build_split_loader(cfg).dataset
     written['Grad-CAM'] = draw_cam_grid(
         models, dataset, pick_pairs(dataset, num_pairs), FER_CLASSES,
         osp.join(out_dir, 'gradcam.png'))
