@@ -16,7 +16,6 @@ and refuses (naming the command that builds it) when there is none.
 """
 import hashlib
 import json
-import os
 import os.path as osp
 from pathlib import Path
 from typing import Optional
@@ -31,19 +30,12 @@ from mmsde.datasets.identity_writer import (generate_synthetic_identities,
                                             read_identity_set_meta)
 from mmsde.synthetic import GENERATOR_VERSION
 from mmsde.utils.atomic import atomic_path
+from mmsde.utils.cache import cache_root
 
 from .runner import load_config, train
 
 SCHEME = 'face-pretrain://'
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def cache_root() -> Path:
-    """``$MMSDE_CACHE``, else ``${XDG_CACHE_HOME:-~/.cache}/mmsde``."""
-    if os.environ.get('MMSDE_CACHE'):
-        return Path(os.environ['MMSDE_CACHE'])
-    xdg = os.environ.get('XDG_CACHE_HOME') or osp.expanduser('~/.cache')
-    return Path(xdg) / 'mmsde'
 
 
 def find_config(config: str) -> Path:

@@ -1,10 +1,11 @@
 from .checkpoint import (TRUST_ENV, UnsafeCheckpointError, add_trust_argument,
                          load_checkpoint_file, patch_checkpoint_loader,
                          resolve_checkpoint, trust_checkpoints)
+from .cache import cache_root
 from .setup_env import register_all_modules
 
 __all__ = [
-    'TRUST_ENV', 'UnsafeCheckpointError', 'add_trust_argument',
+    'TRUST_ENV', 'UnsafeCheckpointError', 'add_trust_argument', 'cache_root',
     'load_checkpoint_file',
     'patch_checkpoint_loader', 'register_all_modules', 'resolve_checkpoint',
     'trust_checkpoints'
