@@ -12,7 +12,8 @@ import re
 import shutil
 import time
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple, Union
+from typing import (Any, Dict, List, Mapping, Optional, Sequence, Tuple,
+                    Union)
 
 import cv2
 import numpy as np
@@ -212,16 +213,21 @@ def add_synthetic_masks(img_dir: Union[str, Path],
                         out_dir: Union[str, Path],
                         styles: Sequence[str] = MASK_STYLES,
                         seed: int = 0,
-                        overwrite: bool = False) -> Dict:
-    """Turn labelled aligned face crops into an MSD-E-style paired set.
+                        overwrite: bool = False,
+                        landmarks: Optional[Mapping[str, Any]] = None
+                        ) -> Dict:
+    """Turn labelled face crops into an MSD-E-style paired set.
 
     Each listed image is written as PNG to ``MSD-E/`` and, with a synthetic
-    mask drawn by :func:`~mmsde.synthetic.draw_face_mask` (ArcFace template
-    landmarks, as for aligned crops), to ``MSD-ME/``, both named by
-    :func:`pair_name`, ``k`` counting the subject's images of that label in
-    list order. Without a subject column every image is its own subject
-    (numbered by row), so subject-disjoint folds are only image-disjoint:
-    give subjects when they are known.
+    mask drawn by :func:`~mmsde.synthetic.draw_face_mask`, to ``MSD-ME/``,
+    both named by :func:`pair_name`, ``k`` counting the subject's images of
+    that label in list order. The mask follows the image's 5 landmarks when
+    ``landmarks`` has them (real photos cropped by
+    :func:`mmsde.apis.crop_faces`, whose manifest records them in crop
+    pixels), else the ArcFace template (aligned crops). Without a subject
+    column every image is its own subject (numbered by row), so
+    subject-disjoint folds are only image-disjoint: give subjects when they
+    are known.
 
     Args:
         img_dir (str | Path): Folder the listed file names are relative to.
@@ -230,12 +236,28 @@ def add_synthetic_masks(img_dir: Union[str, Path],
         styles (Sequence[str]): Mask styles to draw from.
         seed (int): Seed of the mask drawing. Defaults to 0.
         overwrite (bool): Replace an existing set in a non-empty ``out_dir``.
+        landmarks (Mapping[str, array], optional): ``(5, 2)`` landmarks by
+            listed ``img_path``, in the image's pixels.
 
     Returns:
         dict: Summary with the counts and paths written.
     """
+    return write_masked_pairs(img_dir, read_face_list(ann_file), out_dir,
+                              styles, seed, overwrite, landmarks)
+
+
+def write_masked_pairs(img_dir: Union[str, Path],
+                       entries: Sequence[dict],
+                       out_dir: Union[str, Path],
+                       styles: Sequence[str] = MASK_STYLES,
+                       seed: int = 0,
+                       overwrite: bool = False,
+                       landmarks: Optional[Mapping[str, Any]] = None
+                       ) -> Dict:
+    """:func:`add_synthetic_masks` on entries already read (``img_path``,
+    ``gt_label``, ``subject`` and ``source`` for messages)."""
     styles = check_mask_styles(styles)
-    entries = read_face_list(ann_file)
+    landmarks = landmarks or {}
     names, counts = [], {}
     for idx, entry in enumerate(entries):  # check all before writing
         path = Path(img_dir) / entry['img_path']
@@ -260,7 +282,8 @@ def add_synthetic_masks(img_dir: Union[str, Path],
         style = styles[rng.integers(len(styles))]
         write_png(root / NON_MASKED_DIR / name, img)
         write_png(root / MASKED_DIR / name,
-                  draw_face_mask(img, style=style, rng=rng))
+                  draw_face_mask(img, landmarks.get(entry['img_path']),
+                                 style=style, rng=rng))
         rows.append((name, entry['gt_label']))
     pairs_file = write_pairs_file(root, rows)
     return dict(**_summary(root, pairs_file, rows),
