@@ -8,6 +8,11 @@ fold = 0
 num_folds = 10
 val_ratio = 0.1
 img_size = 224
+# how tools/crop_faces.py and the inferencer crop photos for these models:
+# 5-point alignment at the training size. MSD-E's own images were cropped by
+# its authors; crop raw photos the same way for training and inference with
+#   python tools/crop_faces.py RAW/ data/msde --size 224
+face_crop = dict(size=224, margin=0.0, align='auto')
 
 data_preprocessor = dict(
     num_classes=7,

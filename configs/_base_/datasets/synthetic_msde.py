@@ -7,6 +7,10 @@ _base_ = './msde.py'
 
 data_root = 'data/synthetic_msde'
 img_size = 64
+# how faces in photos are cropped for these models (tools/infer.py,
+# MaskedFERInferencer): the benchmark's faces are drawn onto the 5-point
+# template that aligned crops map the landmarks to, in 112 px files
+face_crop = dict(size=112, margin=0.0, align='auto')
 fer_keys = ('masked', 'subject', 'pair_id')
 # the authors' augmentation (views='paired' applies it to both images alike)
 train_augment = [
