@@ -3,16 +3,20 @@
 Importing the package registers its datasets, transforms, models and metrics
 into MMPretrain's registries (configs do it with ``custom_imports``), makes
 MMEngine load local checkpoints safely, allowing only what its checkpoints
-hold (see :mod:`mmsde.utils.checkpoint`), and ``face-pretrain://`` checkpoints
-(see :mod:`mmsde.apis.face_pretrain`).
+hold (see :mod:`mmsde.utils.checkpoint`), ``face-pretrain://`` checkpoints
+(see :mod:`mmsde.apis.face_pretrain`) and ``mmsde-cache://`` ones (files of
+the cache, see :mod:`mmsde.utils.cache`).
 """
 # registers the modules
 from . import datasets, engine, evaluation, models  # noqa: F401
 from .apis import register_face_pretrain_scheme
+from .utils import fer_weights  # noqa: F401  (its cache:// builder)
 from .utils import patch_checkpoint_loader
+from .utils.cache import register_cache_scheme
 from .version import __version__
 
 patch_checkpoint_loader()
 register_face_pretrain_scheme()
+register_cache_scheme()
 
 __all__ = ['__version__']

@@ -1,6 +1,8 @@
-"""Fixtures shared by the test folders: a tiny synthetic benchmark. The
-end-to-end helpers live in ``e2e_helpers.py``."""
+"""Fixtures shared by the test folders: a tiny synthetic benchmark and a
+tiny trained face detector. The end-to-end helpers live in
+``e2e_helpers.py`` and ``face_helpers.py``."""
 from pathlib import Path
+from typing import Tuple
 
 import pytest
 
@@ -19,3 +21,15 @@ def tiny_msde(tmp_path_factory) -> Path:
     generate_synthetic_msde(root, num_subjects=10, img_size=64, seed=0,
                             overwrite=True)
     return root
+
+
+@pytest.fixture(scope='session')
+def tiny_face_detector(tmp_path_factory) -> Tuple[Path, Path]:
+    """``(config_path, checkpoint_path)`` of a tiny RetinaNet trained from
+    scratch on generated face scenes (see ``face_helpers``), for
+    ``mmdet.apis.init_detector`` (import mmsde first: its checkpoint
+    loader). Trained once per session, 30-40 s on 2 busy cores; its
+    predictions are boxes, not accurate ones."""
+    from face_helpers import train_tiny_face_detector
+    return train_tiny_face_detector(
+        tmp_path_factory.mktemp('tiny_face_detector'))

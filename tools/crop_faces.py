@@ -13,9 +13,9 @@ import argparse
 import json
 
 from mmsde.apis.crop_faces import crop_faces
-from mmsde.apis.face_crop import (ALIGN_MODES, MULTI_FACE_POLICIES,
-                                  NO_FACE_POLICIES, CropSettings, NoFaceError)
-from mmsde.apis.face_detection import FaceDetector
+from mmsde.apis.face_args import (add_crop_arguments, add_detector_arguments,
+                                  crop_settings_from_args, detector_from_args)
+from mmsde.apis.face_crop import NoFaceError
 from mmsde.utils import add_trust_argument
 
 
@@ -26,25 +26,8 @@ def parse_args() -> argparse.Namespace:
         'decision) and crop_settings.json. A rerun resumes.')
     parser.add_argument('src', help='an image or a folder (recursive)')
     parser.add_argument('out_dir', help='output folder')
-    parser.add_argument(
-        '--det-config',
-        help='MMDetection face detector config (default: offline MTCNN)')
-    parser.add_argument('--det-checkpoint', help='its checkpoint')
-    parser.add_argument('--device', default='cpu', help='default: cpu')
-    parser.add_argument('--size', type=int, default=112,
-                        help='crop side in pixels (default: %(default)s)')
-    parser.add_argument('--margin', type=float, default=0.0,
-                        help='context around the face, fraction of its '
-                        'size (default: %(default)s)')
-    parser.add_argument('--align', choices=ALIGN_MODES, default='auto',
-                        help='auto: 5-point alignment when the detector '
-                        'gives landmarks, box crop otherwise')
-    parser.add_argument('--no-face', choices=NO_FACE_POLICIES,
-                        default='skip', help='default: %(default)s')
-    parser.add_argument('--multi-face', choices=MULTI_FACE_POLICIES,
-                        default='largest', help='default: %(default)s')
-    parser.add_argument('--score-thr', type=float, default=0.5,
-                        help='default: %(default)s')
+    add_detector_arguments(parser)
+    add_crop_arguments(parser)
     parser.add_argument('--batch-size', type=int, default=8,
                         help='images per detector call (default: '
                         '%(default)s)')
@@ -56,13 +39,9 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     try:
-        settings = CropSettings(
-            size=args.size, margin=args.margin, align=args.align,
-            no_face=args.no_face, multi_face=args.multi_face,
-            score_thr=args.score_thr)
-        detector = FaceDetector(args.det_config, args.det_checkpoint,
-                                device=args.device)
-        summary = crop_faces(args.src, args.out_dir, detector, settings,
+        summary = crop_faces(args.src, args.out_dir,
+                             detector_from_args(args),
+                             crop_settings_from_args(args),
                              batch_size=args.batch_size,
                              progress=not args.no_progress)
     except (FileNotFoundError, ValueError, NoFaceError) as err:

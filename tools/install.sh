@@ -106,6 +106,16 @@ pip install -q -r requirements/runtime.txt -r requirements/optional.txt -r requi
   -r requirements/build.txt || die "pip could not install the requirements/ files"
 pip install -q --no-deps --no-build-isolation -e . || die "could not install mmsde in editable mode"
 
+# 4b. offline weights from MIT-licensed wheels, read with pip download
+# --no-deps (the packages themselves are never installed) and converted
+# once into $CACHE/weights: the default face detector and real-face model
+say "converting facenet-pytorch's MTCNN (face detector) into $CACHE/weights (kept once converted)"
+MMSDE_CACHE=$CACHE "$PY" tools/model_converters/mtcnn_from_facenet_pytorch.py \
+  || die "could not convert the MTCNN weights (see above)"
+say "converting the fer package's FER2013 mini-Xception (expressions) into $CACHE/weights (kept once converted)"
+MMSDE_CACHE=$CACHE "$PY" tools/model_converters/fer_mini_xception_to_mmpretrain.py \
+  || die "could not convert the fer mini-Xception (see above)"
+
 # 5. verify
 "$PY" - <<'PYEOF' || die "the installed stack does not import (see the traceback above)"
 from mmcv.ops import nms  # noqa: F401  compiled ops present

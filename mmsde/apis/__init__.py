@@ -1,8 +1,10 @@
+from .export import export_onnx
 from .face_pretrain import (cached_backbone_path, pretrain_faces,
                             register_face_pretrain_scheme)
 from .runner import build_runner, load_config, test, train, train_and_test
 
 __all__ = [
-    'build_runner', 'cached_backbone_path', 'load_config', 'pretrain_faces',
-    'register_face_pretrain_scheme', 'test', 'train', 'train_and_test'
+    'build_runner', 'cached_backbone_path', 'export_onnx', 'load_config',
+    'pretrain_faces', 'register_face_pretrain_scheme', 'test', 'train',
+    'train_and_test'
 ]

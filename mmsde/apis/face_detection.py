@@ -17,21 +17,19 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from mmsde.utils.cache import cache_root
-
 from .face_crop import Face
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DET_CONFIG = (REPO_ROOT / 'configs' / 'face_detection' /
                       'mtcnn_facenet-pytorch-weights.py')
-DEFAULT_DET_WEIGHTS = 'mtcnn_facenet-pytorch-2.6.0.pth'
 CONVERT_COMMAND = 'python tools/model_converters/mtcnn_from_facenet_pytorch.py'
 
 
 def default_detector_checkpoint() -> Path:
     """The converted MTCNN weights in the cache, or an error naming the
     command that makes them."""
-    path = cache_root() / 'weights' / DEFAULT_DET_WEIGHTS
+    from mmsde.models.detectors import mtcnn_checkpoint_path
+    path = mtcnn_checkpoint_path()
     if not path.is_file():
         raise FileNotFoundError(
             f'the default face detector weights {path} are missing; '

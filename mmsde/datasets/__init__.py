@@ -12,11 +12,13 @@ from .msde_writer import (add_synthetic_masks, generate_synthetic_msde,
                           write_masked_pairs)
 from .rafdb import RAFDB
 from .records import FERRecord
+from .wider_face import convert_wider_face, generate_face_scenes
 
 __all__ = [
     'FER_CLASSES', 'DataEntryError', 'FERRecord', 'MaskedFERBaseDataset',
     'MSDE', 'MaskedFERDataset', 'RAFDB', 'FER2013', 'subject_folds',
     'split_subjects', 'add_synthetic_masks', 'generate_synthetic_msde',
     'write_masked_pairs',
-    'generate_synthetic_identities'
+    'generate_synthetic_identities', 'convert_wider_face',
+    'generate_face_scenes'
 ]

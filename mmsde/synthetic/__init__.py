@@ -1,12 +1,15 @@
-"""The drawn world of the synthetic benchmark: faces, identities, masks.
+"""The drawn world of the synthetic benchmark: faces, identities, masks,
+and detection scenes of several faces.
 
 Drawing only, no files: :mod:`mmsde.datasets.msde_writer` writes sets in
-MSD-E's layout and :class:`~mmsde.datasets.transforms.SyntheticFaceMask`
-masks images in a pipeline, both on top of this package.
+MSD-E's layout, :mod:`mmsde.datasets.wider_face` scenes in WIDER FACE's, and
+:class:`~mmsde.datasets.transforms.SyntheticFaceMask` masks images in a
+pipeline, all on top of this package.
 """
 from .identity import EXPRESSIONS, Identity, expression_cues, make_identity
 from .masks import MASK_STYLES, check_mask_styles, draw_face_mask
 from .render import render_face, render_pair
+from .scenes import Scene, face_box, render_scene
 
 # The version of the drawing: bump it whenever a change alters the pixels of
 # generated faces or masks (tests/test_synthetic/test_render.py pins them),
@@ -15,7 +18,7 @@ from .render import render_face, render_pair
 GENERATOR_VERSION = 1
 
 __all__ = [
-    'GENERATOR_VERSION', 'EXPRESSIONS', 'Identity', 'MASK_STYLES',
-    'check_mask_styles', 'draw_face_mask', 'expression_cues',
-    'make_identity', 'render_face', 'render_pair'
+    'GENERATOR_VERSION', 'EXPRESSIONS', 'Identity', 'MASK_STYLES', 'Scene',
+    'check_mask_styles', 'draw_face_mask', 'expression_cues', 'face_box',
+    'make_identity', 'render_face', 'render_pair', 'render_scene'
 ]

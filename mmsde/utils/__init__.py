@@ -1,7 +1,7 @@
+from .cache import cache_root
 from .checkpoint import (TRUST_ENV, UnsafeCheckpointError, add_trust_argument,
                          load_checkpoint_file, patch_checkpoint_loader,
                          resolve_checkpoint, trust_checkpoints)
-from .cache import cache_root
 from .setup_env import register_all_modules
 
 __all__ = [

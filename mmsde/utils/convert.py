@@ -258,19 +258,31 @@ def load_state_dict_exactly(model: torch.nn.Module, filename: str,
     checkpoint = load_checkpoint_file(filename, map_location='cpu')
     state_dict = unwrap_state_dict(checkpoint, filename)
     expected = model.state_dict()
+    check_keys(state_dict, {k: _shape(v) for k, v in expected.items()},
+               f'checkpoint {filename} does not fit the {what}:')
+    model.load_state_dict(state_dict, strict=True)
+
+
+def check_keys(state_dict: Mapping, expected: Mapping[str, tuple],
+               header: str) -> None:
+    """Refuse a state dict whose keys or shapes differ from ``expected``
+    (key to shape), naming every missing, unexpected and mis-shaped key.
+
+    Raises:
+        CheckpointMismatchError: ``header``, then the keys.
+    """
     missing = [k for k in expected if k not in state_dict]
     unexpected = [k for k in state_dict if k not in expected]
     mismatched = [
-        f'{k}: checkpoint {_shape(state_dict[k])} vs model {_shape(v)}'
-        for k, v in expected.items()
-        if k in state_dict and _shape(state_dict[k]) != _shape(v)
+        f'{k}: checkpoint {_shape(state_dict[k])} vs model {shape}'
+        for k, shape in expected.items()
+        if k in state_dict and _shape(state_dict[k]) != shape
     ]
     if missing or unexpected or mismatched:
-        lines = [f'checkpoint {filename} does not fit the {what}:']
+        lines = [header]
         for label, keys in (('missing keys', missing),
                             ('unexpected keys', unexpected),
                             ('shape mismatches', mismatched)):
             if keys:
                 lines.append(f'{label} ({len(keys)}): {keys}')
         raise CheckpointMismatchError('\n'.join(lines))
-    model.load_state_dict(state_dict, strict=True)

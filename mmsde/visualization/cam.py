@@ -115,8 +115,11 @@ def compute_cams(model: nn.Module, inputs: torch.Tensor,
 
 
 def display_image(packed: torch.Tensor, bgr: bool = True) -> np.ndarray:
-    """A packed (3, H, W) uint8 input as an (H, W, 3) RGB float image."""
+    """A packed (3, H, W) uint8 input (or a (1, H, W) grey one) as an
+    (H, W, 3) RGB float image."""
     img = packed.detach().cpu().numpy().transpose(1, 2, 0)
+    if img.shape[-1] == 1:  # grey models (configs/real_faces)
+        img = np.repeat(img, 3, axis=-1)
     if bgr:
         img = img[..., ::-1]
     return np.ascontiguousarray(img, dtype=np.float32) / 255.

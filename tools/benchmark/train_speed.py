@@ -308,11 +308,17 @@ def main() -> None:
             f'paired configs.\n\n{table(rows)}')
     print(text)
     if args.append:
-        command = ' '.join(shlex.quote(a) for a in ['python'] + sys.argv)
-        with open(args.append, 'a') as f:
-            f.write(f'\n### {datetime.date.today()}: {machine()}\n\n'
-                    f'```bash\n{command}\n```\n\n{text}\n')
-        print(f'appended to {args.append}')
+        append_report(args.append, text)
+
+
+def append_report(path: str, text: str) -> None:
+    """Append ``text`` to a markdown file under a heading with the date and
+    the machine, after the command that produced it."""
+    command = ' '.join(shlex.quote(a) for a in ['python'] + sys.argv)
+    with open(path, 'a') as f:
+        f.write(f'\n### {datetime.date.today()}: {machine()}\n\n'
+                f'```bash\n{command}\n```\n\n{text}\n')
+    print(f'appended to {path}')
 
 
 if __name__ == '__main__':

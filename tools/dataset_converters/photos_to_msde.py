@@ -13,9 +13,9 @@ and optionally ``subject``. Example::
 import argparse
 import json
 
-from mmsde.apis.face_crop import (ALIGN_MODES, NO_FACE_POLICIES, CropSettings,
-                                  NoFaceError)
-from mmsde.apis.face_detection import FaceDetector
+from mmsde.apis.face_args import (add_crop_arguments, add_detector_arguments,
+                                  crop_settings_from_args, detector_from_args)
+from mmsde.apis.face_crop import NoFaceError
 from mmsde.apis.photos_to_msde import photos_to_msde
 from mmsde.synthetic import MASK_STYLES
 from mmsde.utils import add_trust_argument
@@ -32,21 +32,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('out_dir', help='output root (MSD-E layout)')
     parser.add_argument('--crop-dir', help='crops and their manifest '
                         '(default: OUT_DIR_crops; a rerun resumes)')
-    parser.add_argument('--det-config', help='MMDetection face detector '
-                        'config (default: offline MTCNN)')
-    parser.add_argument('--det-checkpoint', help='its checkpoint')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--size', type=int, default=112,
-                        help='crop side (default: %(default)s)')
-    parser.add_argument('--margin', type=float, default=0.0)
-    parser.add_argument('--align', choices=ALIGN_MODES, default='auto')
-    parser.add_argument('--no-face', choices=NO_FACE_POLICIES,
-                        default='skip',
-                        help='skip leaves the photo out (listed in '
-                        'OUT_DIR/excluded.txt); default: %(default)s')
-    parser.add_argument('--multi-face', choices=('largest', 'confident'),
-                        default='largest')
-    parser.add_argument('--score-thr', type=float, default=0.5)
+    add_detector_arguments(parser)
+    add_crop_arguments(parser, multi_face=('largest', 'confident'))
     parser.add_argument('--styles', nargs='+', default=list(MASK_STYLES),
                         choices=MASK_STYLES)
     parser.add_argument('--seed', type=int, default=0)
@@ -60,15 +47,10 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     try:
-        settings = CropSettings(
-            size=args.size, margin=args.margin, align=args.align,
-            no_face=args.no_face, multi_face=args.multi_face,
-            score_thr=args.score_thr)
-        detector = FaceDetector(args.det_config, args.det_checkpoint,
-                                device=args.device)
         summary = photos_to_msde(
             args.photo_dir, args.ann_file, args.out_dir, args.crop_dir,
-            detector, settings, styles=args.styles, seed=args.seed,
+            detector_from_args(args), crop_settings_from_args(args),
+            styles=args.styles, seed=args.seed,
             overwrite=args.overwrite, batch_size=args.batch_size)
     except (FileExistsError, FileNotFoundError, ValueError,
             NoFaceError) as err:

@@ -9,10 +9,9 @@ Example:
 import argparse
 import os.path as osp
 
-import cv2
-
-from mmsde.apis.face_crop import ALIGN_MODES, CropSettings
-from mmsde.apis.face_detection import FaceDetector
+from mmsde.apis.face_args import (add_crop_arguments, add_detector_arguments,
+                                  crop_settings_from_args, detector_from_args)
+from mmsde.apis.inferencer import read_image
 from mmsde.utils import add_trust_argument
 from mmsde.visualization.faces import draw_face_detections
 
@@ -21,27 +20,21 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('photo', help='image file')
     parser.add_argument('--out', help='PNG (default: <photo>_faces.png)')
-    parser.add_argument('--det-config', help='default: offline MTCNN')
-    parser.add_argument('--det-checkpoint')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--size', type=int, default=112)
-    parser.add_argument('--margin', type=float, default=0.0)
-    parser.add_argument('--align', choices=ALIGN_MODES, default='auto')
-    parser.add_argument('--score-thr', type=float, default=0.5)
+    add_detector_arguments(parser)
+    add_crop_arguments(parser)
     add_trust_argument(parser)
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
-    img = cv2.imread(args.photo, cv2.IMREAD_COLOR)
-    if img is None:
-        raise SystemExit(f'error: cannot read image {args.photo}')
-    detector = FaceDetector(args.det_config, args.det_checkpoint,
-                            device=args.device, score_thr=args.score_thr)
-    faces = detector.detect([img])[0]
-    settings = CropSettings(size=args.size, margin=args.margin,
-                            align=args.align, score_thr=args.score_thr)
+    try:
+        img = read_image(args.photo)
+    except ValueError as err:
+        raise SystemExit(f'error: {err}')
+    faces = detector_from_args(args, score_thr=args.score_thr).detect(
+        [img])[0]
+    settings = crop_settings_from_args(args)
     out = args.out or osp.splitext(args.photo)[0] + '_faces.png'
     draw_face_detections(img, faces, out, settings,
                          title=osp.basename(args.photo))

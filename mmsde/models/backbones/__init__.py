@@ -1,0 +1,3 @@
+from .mini_xception import MiniXception
+
+__all__ = ['MiniXception']
