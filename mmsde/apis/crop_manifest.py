@@ -90,7 +90,12 @@ def read_manifest(path: Path, repair: bool = False) -> Dict[str, dict]:
     path = Path(path)
     if not path.is_file():
         return {}
-    text = path.read_text(encoding='utf-8')
+    raw = path.read_bytes()
+    try:
+        text = raw.decode('utf-8')
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b'\n') + 1
+        raise DataEntryError(f'{path}:{line}: not UTF-8') from None
     lines = text.split('\n')
     if lines[-1]:  # no newline at the end: the last write did not finish
         if not repair:
@@ -98,9 +103,8 @@ def read_manifest(path: Path, repair: bool = False) -> Dict[str, dict]:
         print_log(f'{path}:{len(lines)}: cutting off an incomplete line '
                   'left by an interrupted run; that image is redone',
                   logger='current')
-        with open(path, 'r+', encoding='utf-8') as f:
-            f.truncate(len(text.encode('utf-8')) -
-                       len(lines[-1].encode('utf-8')))
+        with open(path, 'rb+') as f:
+            f.truncate(len(raw) - len(lines[-1].encode('utf-8')))
     entries = {}
     for num, line in enumerate(lines[:-1], 1):
         where = f'{path}:{num}'

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from mmsde.apis.crop_manifest import read_manifest
 from mmsde.apis.kfold import fold_placeholders
 from mmsde.datasets import FER2013, MSDE, RAFDB, MaskedFERDataset
 from mmsde.datasets.checks import DataEntryError
@@ -23,7 +24,8 @@ from mmsde.datasets.fer2013 import decode_pixels
 from mmsde.datasets.msde import parse_msde_name
 
 FUZZ_EXAMPLES = dict(msde_name=1500, msde_pairs=2000, annotation=2500,
-                     rafdb=1500, fer2013=1500, fold_option=1000)
+                     rafdb=1500, fer2013=1500, fold_option=1000,
+                     crop_manifest=1000)
 
 
 def fuzz(name):
@@ -215,6 +217,33 @@ def test_fold_placeholder(value, fold):
             '{fold}', '')
     else:
         assert got == value
+
+
+VALID_MANIFEST = (
+    '{"image":"MSD-E/1_3_a.jpg","decision":"one_face","num_detected":1,'
+    '"image_size":[200,160],"crops":[{"file":"MSD-E/1_3_a.jpg","method":'
+    '"aligned_5pt","box":[1,2,30,40],"score":0.99,"landmarks":null,'
+    '"crop_landmarks":null}]}\n'
+    '{"image":"x/empty.png","decision":"no_face:skip","num_detected":0,'
+    '"image_size":[50,50],"crops":[]}\n')
+
+
+@fuzz('crop_manifest')
+@given(text=inputs(VALID_MANIFEST))
+def test_crop_manifest(tmp_path_factory, text):
+    """A manifest read back: an entry per distinct image of its complete
+    lines (a repeated image: the redone one), or an error naming the file
+    and line."""
+    path = tmp_path_factory.mktemp('manifest', numbered=True) / 'm.jsonl'
+    path.write_text(text, encoding='utf-8', newline='')
+    try:
+        entries = read_manifest(path)
+    except Exception as err:  # noqa: B902  (the property under test)
+        assert_names(err, 'm.jsonl')
+        return
+    lines = path.read_bytes().decode('utf-8').split('\n')[:-1]
+    assert sorted(entries) == sorted({json.loads(ln)['image']
+                                      for ln in lines})
 
 
 def test_fuzzing_covers_ten_thousand_inputs():
