@@ -128,3 +128,15 @@ def append_entry(path: Path, entry: dict) -> None:
 def crop_files(entries: Dict[str, dict]) -> List[str]:
     """Every crop file the entries list."""
     return [c['file'] for e in entries.values() for c in e['crops']]
+
+
+def crop_landmarks(manifest: Path) -> Dict[str, list]:
+    """The 5 landmarks of every crop, in crop pixels, by the crop's resolved
+    path (crops made without landmarks are left out)."""
+    manifest = Path(manifest)
+    if not manifest.is_file():
+        raise FileNotFoundError(f'no crop manifest at {manifest}')
+    root = manifest.resolve().parent
+    return {str(root / c['file']): c['crop_landmarks']
+            for e in read_manifest(manifest).values() for c in e['crops']
+            if c['crop_landmarks'] is not None}

@@ -13,7 +13,7 @@ from mmsde.datasets.msde_writer import read_face_list, write_masked_pairs
 from mmsde.synthetic import MASK_STYLES
 
 from .crop_faces import crop_faces
-from .crop_manifest import MANIFEST, read_manifest
+from .crop_manifest import MANIFEST, crop_landmarks, read_manifest
 from .face_crop import CropSettings
 from .face_detection import FaceDetector
 
@@ -59,7 +59,7 @@ def photos_to_msde(photo_dir: Union[str, Path],
     crop_summary = crop_faces_listed(photo_dir, entries, crop_dir, detector,
                                      settings, batch_size, progress)
     manifest = read_manifest(crop_dir / MANIFEST)
-    kept, excluded, landmarks = [], [], {}
+    kept, excluded = [], []
     for entry in entries:
         record = manifest[Path(entry['img_path']).as_posix()]
         if not record['crops']:
@@ -68,12 +68,11 @@ def photos_to_msde(photo_dir: Union[str, Path],
             continue
         crop = record['crops'][0]
         kept.append(dict(entry, img_path=crop['file']))
-        if crop['crop_landmarks'] is not None:
-            landmarks[crop['file']] = crop['crop_landmarks']
     if not kept:
         raise ValueError(f'no face was found in any photo of {ann_file}')
     summary = write_masked_pairs(crop_dir, kept, out_dir, styles, seed,
-                                 overwrite, landmarks)
+                                 overwrite,
+                                 crop_landmarks(crop_dir / MANIFEST))
     if excluded:
         (Path(out_dir) / EXCLUDED_FILE).write_text('\n'.join(excluded) + '\n')
         print_log(f'{len(excluded)} photo(s) without a face crop left out: '

@@ -8,6 +8,7 @@ the pairs in ``Paired_files.txt`` (CSV without header, file name first), as
 :mod:`mmsde.synthetic`, and :func:`add_synthetic_masks` with users' aligned
 face crops and synthetic masks.
 """
+import os.path as osp
 import re
 import shutil
 import time
@@ -235,8 +236,9 @@ def add_synthetic_masks(img_dir: Union[str, Path],
         styles (Sequence[str]): Mask styles to draw from.
         seed (int): Seed of the mask drawing. Defaults to 0.
         overwrite (bool): Replace an existing set in a non-empty ``out_dir``.
-        landmarks (Mapping[str, array], optional): ``(5, 2)`` landmarks by
-            listed ``img_path``, in the image's pixels.
+        landmarks (Mapping[str, array], optional): ``(5, 2)`` landmarks in
+            the image's pixels, by resolved image path (e.g.
+            :func:`mmsde.apis.crop_manifest.crop_landmarks`).
 
     Returns:
         dict: Summary with the counts and paths written.
@@ -281,7 +283,7 @@ def write_masked_pairs(img_dir: Union[str, Path],
         style = styles[rng.integers(len(styles))]
         write_png(root / NON_MASKED_DIR / name, img)
         write_png(root / MASKED_DIR / name,
-                  draw_face_mask(img, landmarks.get(entry['img_path']),
+                  draw_face_mask(img, landmarks.get(osp.realpath(path)),
                                  style=style, rng=rng))
         rows.append((name, entry['gt_label']))
     pairs_file = write_pairs_file(root, rows)

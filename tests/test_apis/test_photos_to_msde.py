@@ -4,8 +4,10 @@ import csv
 import cv2
 import numpy as np
 import pytest
+from mmpretrain.registry import TRANSFORMS
 from planted_detector import PlantedDetector, photo_with_face
 
+from mmsde.apis.crop_faces import crop_faces
 from mmsde.apis.crop_manifest import read_manifest
 from mmsde.apis.face_crop import CropSettings
 from mmsde.apis.photos_to_msde import photos_to_msde
@@ -75,3 +77,29 @@ def test_an_annotation_path_outside_the_photo_folder_is_refused(
         photos_to_msde(root, root / 'bad.csv', tmp_path / 'o', detector=det,
                        progress=False)
     assert not (tmp_path / 'o').exists()
+
+
+def test_synthetic_mask_transform_reads_landmarks_from_the_manifest(
+        photos, tmp_path):
+    """Box crops of real-style photos: the pipeline transform places the
+    mask from the landmarks the crop manifest recorded, not the template."""
+    root, det = photos
+    crops = tmp_path / 'crops'
+    crop_faces(root, crops, det, CropSettings(size=96, align='box',
+                                              margin=0.6), progress=False)
+    lms = np.array(read_manifest(crops / 'manifest.jsonl')['p1.png'][
+        'crops'][0]['crop_landmarks'])
+    img = cv2.imread(str(crops / 'p1.png'))
+    transform = TRANSFORMS.build(dict(
+        type='SyntheticFaceMask', styles=['surgical'],
+        crop_manifest=str(crops / 'manifest.jsonl')))
+    np.random.seed(0)
+    out = transform(dict(img=img.copy(), img_path=str(crops / 'p1.png')))
+    changed = np.abs(out['img'].astype(int) - img.astype(int)).sum(-1) > 30
+    mouth = np.round(lms[3:].mean(0)).astype(int)
+    assert changed[mouth[1] - 2:mouth[1] + 3, mouth[0] - 2:mouth[0] + 3].all()
+    for x, y in np.round(lms[:2]).astype(int):  # the eyes stay visible
+        assert not changed[y - 1:y + 2, x - 1:x + 2].any()
+    np.random.seed(0)
+    template = transform(dict(img=img.copy()))['img']  # no path: template
+    assert np.abs(template.astype(int) - out['img'].astype(int)).mean() > 1

@@ -53,6 +53,6 @@ def test_transform_args():
         SyntheticFaceMask(styles=('surgical', 'bandana'))
     t = SyntheticFaceMask(prob=0.5, styles='cloth', landmarks_key='lms')
     assert repr(t) == ("SyntheticFaceMask(prob=0.5, styles=('cloth',), "
-                       "landmarks_key='lms')")
+                       "landmarks_key='lms', crop_manifest=None)")
     with pytest.raises(ValueError, match=r'\(5, 2\).*\(10,\)'):
         SyntheticFaceMask()(dict(img=_face(), landmarks=np.zeros(10)))

@@ -6,9 +6,14 @@ optionally ``subject``. Example::
 
     python tools/dataset_converters/add_synthetic_masks.py \
         data/rafdb/aligned data/rafdb/train_list.txt data/rafdb_masked
+    # crops of real photos made by tools/crop_faces.py: the masks follow
+    # the landmarks its manifest recorded
+    python tools/dataset_converters/add_synthetic_masks.py \
+        crops/ list.csv out/ --manifest crops/manifest.jsonl
 """
 import argparse
 
+from mmsde.apis.crop_manifest import crop_landmarks
 from mmsde.datasets import add_synthetic_masks
 from mmsde.synthetic import MASK_STYLES
 
@@ -28,6 +33,11 @@ def parse_args() -> argparse.Namespace:
         choices=MASK_STYLES,
         help='mask styles to draw from (default: all)')
     parser.add_argument(
+        '--manifest',
+        help='manifest.jsonl of tools/crop_faces.py: place each mask from '
+        'the landmarks it recorded for the crop (default: the 5-point '
+        'template, right for aligned crops)')
+    parser.add_argument(
         '--seed', type=int, default=0, help='default: %(default)s')
     parser.add_argument(
         '--overwrite',
@@ -39,13 +49,15 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     try:
+        landmarks = crop_landmarks(args.manifest) if args.manifest else None
         summary = add_synthetic_masks(
             args.img_dir,
             args.ann_file,
             args.out_dir,
             styles=args.styles,
             seed=args.seed,
-            overwrite=args.overwrite)
+            overwrite=args.overwrite,
+            landmarks=landmarks)
     except (FileExistsError, FileNotFoundError, ValueError) as err:
         raise SystemExit(f'error: {err}')
     for key, value in summary.items():
