@@ -16,12 +16,15 @@ stage. Results: WORK_DIR/<method>/fold<k>/test_metrics.json; tables:
 OUT.md, OUT.csv, OUT_paired.md.
 """
 import argparse
+import os
 import os.path as osp
+import shutil
 import time
 from typing import Dict, List, NamedTuple, Optional
 
 from mmsde.apis import pretrain_faces
-from mmsde.apis.kfold import load_fold_results, run_fold, write_report
+from mmsde.apis.kfold import (RESULT_FILE, load_fold_results, run_fold,
+                              write_report)
 from mmsde.datasets import generate_synthetic_msde
 from mmsde.datasets.msde import PAIRS_FILE
 
@@ -100,12 +103,31 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--summarize-only', action='store_true')
     parser.add_argument('--out', default='docs/findings/table',
                         help='writes OUT.md, OUT.csv and OUT_paired.md')
+    parser.add_argument('--record-dir', default='docs/findings/folds',
+                        help='each finished fold\'s result is copied here '
+                        '(commit it: work_dirs/ is not kept) and restored '
+                        'from here before a fold runs')
     return parser.parse_args()
 
 
 def dir_name(method: Method) -> str:
     """A folder name for a method (ablation names hold spaces)."""
     return method.name.replace(', ', '_').replace('=', '')
+
+
+def keep_record(work_dir: str, record_dir: str, method: Method,
+                fold: int) -> None:
+    """Restore a fold's committed result into the work dir (so it is not
+    run again), or commit a finished one: ``RECORD_DIR/<method>/fold<k>``.
+    """
+    name = dir_name(method)
+    result = osp.join(work_dir, name, f'fold{fold}', RESULT_FILE)
+    record = osp.join(record_dir, name, f'fold{fold}.json')
+    src, dst = (record, result) if osp.isfile(record) and not osp.isfile(
+        result) else (result, record)
+    if osp.isfile(src) and not osp.isfile(dst):
+        os.makedirs(osp.dirname(dst), exist_ok=True)
+        shutil.copyfile(src, dst)
 
 
 def write_summary(selected: List[Method], work_dir: str, out: str) -> None:
@@ -149,14 +171,19 @@ def main() -> None:
         for fold in args.folds:
             for method in selected:
                 start = time.perf_counter()
+                keep_record(args.work_dir, args.record_dir, method, fold)
                 metrics = run_fold(method.config,
                                    f'{args.work_dir}/{dir_name(method)}',
                                    fold, args.num_folds, method.options)
+                keep_record(args.work_dir, args.record_dir, method, fold)
                 print(f'[findings] fold {fold} {method.name}: '
                       f'non-masked {metrics["non_masked/accuracy"]:.2f}, '
                       f'masked {metrics["masked/accuracy"]:.2f} '
                       f'({time.perf_counter() - start:.0f} s)')
             write_summary(selected, args.work_dir, args.out)
+    for fold in range(args.num_folds):  # committed results of any fold
+        for method in selected:
+            keep_record(args.work_dir, args.record_dir, method, fold)
     write_summary(selected, args.work_dir, args.out)
 
 

@@ -65,3 +65,19 @@ def test_run_order_puts_teachers_and_stage1_first():
     epoch = stage1.train_cfg.max_epochs
     assert linear.options['model.backbone.init_cfg.checkpoint'].endswith(
         f'epoch_{epoch}.pth')
+
+
+def test_fold_results_are_committed_and_restored(tmp_path):
+    """A finished fold is copied to the record dir; a fresh work dir gets it
+    back, so the fold is not run again in a later session."""
+    method = ALL[0]
+    work, record = tmp_path / 'work', tmp_path / 'record'
+    result = work / findings.dir_name(method) / 'fold2' / 'test_metrics.json'
+    result.parent.mkdir(parents=True)
+    result.write_text('{"fold": 2, "metrics": {}}')
+    findings.keep_record(str(work), str(record), method, 2)
+    kept = record / findings.dir_name(method) / 'fold2.json'
+    assert kept.read_text() == result.read_text()
+    result.unlink()
+    findings.keep_record(str(work), str(record), method, 2)
+    assert result.read_text() == kept.read_text()
