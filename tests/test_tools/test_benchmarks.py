@@ -62,3 +62,31 @@ def test_dataset_scale_builds_every_split_and_prints_costs():
         train, val, test = map(int, row[5].split('/'))
         assert train + val + test == int(row[0])  # nothing dropped
         assert float(row[1]) > 0 and float(row[4]) > 0
+
+
+def test_face_detection_speed_prints_photos_per_second(tmp_path):
+    pytest.importorskip('skimage')
+    out = tmp_path / 'bench.md'
+    proc = run_tool('python', 'tools/benchmark/face_detection_speed.py',
+                    '--sizes', '160x120', '--batch-sizes', '1', '2',
+                    '--rounds', '1', '--photos', '2', '--warmup', '0',
+                    '--append', str(out))
+    rows = re.findall(r'^\| 160x120 \| (\d) \| ([\d.]+) \[[^]]+\] \| '
+                      r'([\d.]+) \|', proc.stdout, re.M)
+    assert [r[0] for r in rows] == ['1', '2']
+    for _, per_s, ms in rows:  # photos/s and ms/photo agree
+        assert float(per_s) * float(ms) == pytest.approx(1000, rel=0.05)
+    assert 'face_detection_speed.py' in out.read_text()
+
+
+def test_inference_speed_prints_faces_per_second():
+    pytest.importorskip('skimage')
+    proc = run_tool('python', 'tools/benchmark/inference_speed.py',
+                    '--sizes', '320x240', '--rounds', '1', '--photos', '2',
+                    '--warmup', '0', '--batch-size', '2')
+    rows = re.findall(r'^\| 320x240 \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| '
+                      r'([\d.]+) \|', proc.stdout, re.M)
+    assert len(rows) == 2  # printed as measured, then in the table
+    photos, faces, detect, classify = map(float, rows[-1])
+    assert photos > 0 and faces == photos  # one face per photo
+    assert detect > 0 and classify > 0

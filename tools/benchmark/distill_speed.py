@@ -114,6 +114,9 @@ def main() -> None:
     register_all_modules()
     torch.manual_seed(0)
     cfg = Config.fromfile(args.config)
+    # speed does not depend on the weights: random ones, so no cached
+    # face-pretrained backbone is needed
+    cfg.model.backbone.pop('init_cfg', None)
     batch = args.batch_size or cfg.train_dataloader.batch_size
     size = cfg.get('img_size', 224)
     teacher_ckpt = args.teacher_ckpt or random_teacher_checkpoint(cfg)
