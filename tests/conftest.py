@@ -24,6 +24,26 @@ def tiny_msde(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope='session')
+def tiny_rafdb(tmp_path_factory, tiny_msde) -> Path:
+    """RAF-DB basic's layout (``EmoLabel/``, ``Image/aligned/``) holding 28
+    non-masked faces of ``tiny_msde`` (same class order, labels 1..7)."""
+    import cv2
+    root = tmp_path_factory.mktemp('tiny_rafdb')
+    (root / 'EmoLabel').mkdir()
+    (root / 'Image' / 'aligned').mkdir(parents=True)
+    lines = []
+    faces = sorted((tiny_msde / 'MSD-E').glob('*.png'))[:28]
+    for k, png in enumerate(faces):
+        name = f'{"test" if k % 4 == 0 else "train"}_{k + 1:05d}'
+        cv2.imwrite(str(root / 'Image' / 'aligned' / f'{name}_aligned.jpg'),
+                    cv2.imread(str(png)))
+        lines.append(f'{name}.jpg {int(png.name.split("_")[1]) + 1}')
+    (root / 'EmoLabel' / 'list_patition_label.txt').write_text(
+        '\n'.join(lines) + '\n')
+    return root
+
+
+@pytest.fixture(scope='session')
 def tiny_face_detector(tmp_path_factory) -> Tuple[Path, Path]:
     """``(config_path, checkpoint_path)`` of a tiny RetinaNet trained from
     scratch on generated face scenes (see ``face_helpers``), for

@@ -24,7 +24,7 @@ def test_configs_found():
 @pytest.mark.parametrize(
     'path', [p for p in CONFIGS if p.parent.name not in DETECTION_DIRS],
     ids=lambda p: p.stem)
-def test_config_builds(path, tiny_msde):
+def test_config_builds(path, tiny_msde, tiny_rafdb):
     cfg = Config.fromfile(str(path))
     assert cfg.default_scope == 'mmpretrain'
     assert cfg.custom_imports['imports'] == ['mmsde']
@@ -50,8 +50,11 @@ def test_config_builds(path, tiny_msde):
         dataset_cfg = cfg[f'{split}_dataloader'].dataset
         if 'data_root' not in dataset_cfg:
             continue
-        dataset_cfg.data_root = str(tiny_msde)
-        dataset_cfg.num_folds = 5
+        if dataset_cfg.type == 'RAFDB':  # its own layout, native split
+            dataset_cfg.data_root = str(tiny_rafdb)
+        else:
+            dataset_cfg.data_root = str(tiny_msde)
+            dataset_cfg.num_folds = 5
         dataset = DATASETS.build(dataset_cfg)
         sample = dataset[0]
         assert sample['data_samples'].gt_label.item() in range(7)

@@ -4,16 +4,10 @@
 #   python tools/model_converters/resnet18_to_mmpretrain.py \
 #       ijba_res18_naive.pth.tar checkpoints/resnet18_msceleb1m.pth
 _base_ = [
-    '../_base_/models/resnet18_fer.py',
+    '../_base_/models/resnet18_fer_msceleb.py',
     '../_base_/datasets/msde.py',
     '../_base_/schedules/adam_24e.py',
     '../_base_/default_runtime.py',
 ]
 
-model = dict(
-    backbone=dict(
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='checkpoints/resnet18_msceleb1m.pth',
-            prefix='backbone.')))
 train_dataloader = dict(dataset=dict(views='non_masked'))

@@ -1,6 +1,7 @@
 """mmsde models: backbones, losses, algorithms and data preprocessing,
 registered into MMPretrain's ``MODELS`` registry."""
-from . import backbones, classifiers, losses, utils  # noqa: F401  (registers)
+# importing the subpackages registers their modules
+from . import backbones, classifiers, fer_methods, losses, utils  # noqa
 from .backbones import MiniXception
 from .classifiers import MaskedFERDistiller, PairedClassifier, SupConClassifier
 from .losses import (FeatureDistillLoss, LogitDistillLoss, PairedFeatureLoss,

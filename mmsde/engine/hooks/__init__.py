@@ -1,6 +1,10 @@
 """Hooks of mmsde's algorithms."""
 from .channels_last_hook import ChannelsLastHook
 from .distill_warmup_hook import DistillWarmupHook
+from .scn_relabel_hook import SCNRelabelHook
 from .teacher_cache_hook import TeacherCacheHook
 
-__all__ = ['ChannelsLastHook', 'DistillWarmupHook', 'TeacherCacheHook']
+__all__ = [
+    'ChannelsLastHook', 'DistillWarmupHook', 'SCNRelabelHook',
+    'TeacherCacheHook'
+]
