@@ -70,3 +70,26 @@ def test_config_folder_has_readme_with_results(folder):
     for config in folder.glob('*.py'):  # every config is introduced
         method = config.stem.split('_')[0]
         assert method in readme or config.name in readme, config.name
+
+
+def _transforms(node):
+    """Every transform dict in a config value, nested ones included."""
+    if isinstance(node, dict):
+        if 'type' in node:
+            yield node
+        for value in node.values():
+            yield from _transforms(value)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            yield from _transforms(item)
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
+def test_no_color_jitter_hue(path):
+    """mmcv 2.1's adjust_hue computes np.uint8(hue_factor * 255), which
+    raises OverflowError for a negative factor under numpy 2: a ColorJitter
+    with hue would crash training at random."""
+    cfg = Config.fromfile(str(path))
+    for t in _transforms(cfg.to_dict()):
+        if t['type'] in ('ColorJitter', 'mmpretrain.ColorJitter'):
+            assert not t.get('hue'), f'{path.name}: ColorJitter hue'
