@@ -7,7 +7,7 @@
 #   python tools/model_converters/resnet18_to_mmpretrain.py \
 #       ijba_res18_naive.pth.tar checkpoints/resnet18_msceleb1m.pth
 _base_ = [
-    '../_base_/models/resnet18_fer.py',
+    '../_base_/models/resnet18_fer_msceleb.py',
     '../_base_/datasets/msde_paired.py',
     '../_base_/schedules/adam_24e.py',
     '../_base_/default_runtime.py',
@@ -15,11 +15,6 @@ _base_ = [
 
 model = dict(
     type='PairedClassifier',
-    backbone=dict(
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='checkpoints/resnet18_msceleb1m.pth',
-            prefix='backbone.')),
     # alpha
     paired_loss=dict(type='PairedFeatureLoss', loss_weight=1.0),
     # beta

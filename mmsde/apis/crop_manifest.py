@@ -136,7 +136,14 @@ def crop_landmarks(manifest: Path) -> Dict[str, list]:
     manifest = Path(manifest)
     if not manifest.is_file():
         raise FileNotFoundError(f'no crop manifest at {manifest}')
-    root = manifest.resolve().parent
+    return landmarks_by_path(read_manifest(manifest),
+                             manifest.resolve().parent)
+
+
+def landmarks_by_path(entries: Dict[str, dict], root: Path
+                      ) -> Dict[str, list]:
+    """:func:`crop_landmarks` of entries already read, crops under
+    ``root`` (the resolved folder of the manifest)."""
     return {str(root / c['file']): c['crop_landmarks']
-            for e in read_manifest(manifest).values() for c in e['crops']
+            for e in entries.values() for c in e['crops']
             if c['crop_landmarks'] is not None}

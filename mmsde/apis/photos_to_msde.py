@@ -3,7 +3,7 @@ step: detect and align the faces (:func:`crop_faces`), then draw a synthetic
 mask on each crop from the detector's landmarks
 (:func:`mmsde.datasets.write_masked_pairs`)."""
 from pathlib import Path
-from typing import Dict, Optional, Union
+from typing import Dict, List, Optional, Union
 
 from mmengine.fileio import LocalBackend
 from mmengine.logging import print_log
@@ -13,7 +13,7 @@ from mmsde.datasets.msde_writer import read_face_list, write_masked_pairs
 from mmsde.synthetic import MASK_STYLES
 
 from .crop_faces import crop_faces
-from .crop_manifest import MANIFEST, crop_landmarks, read_manifest
+from .crop_manifest import MANIFEST, landmarks_by_path, read_manifest
 from .face_crop import CropSettings
 from .face_detection import FaceDetector
 
@@ -70,9 +70,9 @@ def photos_to_msde(photo_dir: Union[str, Path],
         kept.append(dict(entry, img_path=crop['file']))
     if not kept:
         raise ValueError(f'no face was found in any photo of {ann_file}')
-    summary = write_masked_pairs(crop_dir, kept, out_dir, styles, seed,
-                                 overwrite,
-                                 crop_landmarks(crop_dir / MANIFEST))
+    summary = write_masked_pairs(
+        crop_dir, kept, out_dir, styles, seed, overwrite,
+        landmarks_by_path(manifest, crop_dir.resolve()))
     if excluded:
         (Path(out_dir) / EXCLUDED_FILE).write_text('\n'.join(excluded) + '\n')
         print_log(f'{len(excluded)} photo(s) without a face crop left out: '
@@ -80,8 +80,10 @@ def photos_to_msde(photo_dir: Union[str, Path],
     return dict(summary, crop=crop_summary, excluded=len(excluded))
 
 
-def crop_faces_listed(photo_dir, entries, crop_dir, detector, settings,
-                      batch_size, progress) -> Dict:
+def crop_faces_listed(photo_dir: Union[str, Path], entries: List[dict],
+                      crop_dir: Path, detector: Optional[FaceDetector],
+                      settings: CropSettings, batch_size: int,
+                      progress: bool) -> Dict:
     """:func:`crop_faces` on the listed photos only."""
     backend = LocalBackend()
     root = resolve_path(str(photo_dir), backend)

@@ -224,6 +224,14 @@ def labels_of(dataset):
     return [dataset.get_data_info(i)['gt_label'] for i in range(len(dataset))]
 
 
+def finish_epoch(hook, runner, head) -> None:
+    """One training iteration on the toy batch, then the epoch's end."""
+    feats, data_samples = batch()
+    head.loss(feats, data_samples)
+    hook.after_train_iter(runner, 0)
+    hook.after_train_epoch(runner)
+
+
 def test_hook_switches_relabelling_on_at_the_start_epoch(tmp_path):
     head = controlled_head()
     hook = SCNRelabelHook(start_epoch=10)
@@ -231,10 +239,7 @@ def test_hook_switches_relabelling_on_at_the_start_epoch(tmp_path):
                          'scn-schedule')
     hook.before_train_epoch(runner)  # the 9th epoch
     assert head.relabel is False
-    feats, data_samples = batch()
-    head.loss(feats, data_samples)
-    hook.after_train_iter(runner, 0)
-    hook.after_train_epoch(runner)
+    finish_epoch(hook, runner, head)
     assert labels_of(runner.train_dataloader.dataset) == TOY_LABELS
     assert not (tmp_path / 'scn_relabels.jsonl').exists()
     runner.epoch = 9  # the 10th epoch
@@ -250,10 +255,7 @@ def test_hook_applies_and_logs_every_change(tmp_path, serialize_data):
                          f'scn-apply-{serialize_data}')
     hook = SCNRelabelHook(start_epoch=10)
     hook.before_train_epoch(runner)
-    feats, data_samples = batch()
-    head.loss(feats, data_samples)
-    hook.after_train_iter(runner, 0)
-    hook.after_train_epoch(runner)
+    finish_epoch(hook, runner, head)
 
     expected = list(TOY_LABELS)
     expected[7] = 2
@@ -286,10 +288,7 @@ def test_hook_gathers_changes_of_every_rank_and_logs_on_main_only(
         runner = fake_runner(work, dataset, 9, head, f'scn-dist-{main}')
         hook = SCNRelabelHook(start_epoch=1)
         hook.before_train_epoch(runner)
-        feats, data_samples = batch()
-        head.loss(feats, data_samples)
-        hook.after_train_iter(runner, 0)
-        hook.after_train_epoch(runner)
+        finish_epoch(hook, runner, head)
         # rank 0's 7: 1->2, then rank 1's 0: 3->4 and 7: 2->5 (last wins)
         expected = list(TOY_LABELS)
         expected[0], expected[7] = 4, 5

@@ -27,8 +27,7 @@ from typing import Dict, List
 
 from mmengine.config import DictAction
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from train_speed import append_report, peak_memory  # noqa: E402
+from mmsde.utils.benchmark import append_report, face_photo, peak_memory
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs', 'face_detection',
@@ -64,20 +63,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--append', help='markdown file to add the table to')
     parser.add_argument('--row', help=argparse.SUPPRESS)
     return parser.parse_args()
-
-
-def scene(width: int, height: int):
-    """A BGR photo: coffee background, the astronaut's face in the middle."""
-    import cv2
-    from skimage import data
-    img = cv2.resize(data.coffee(), (width, height),
-                     interpolation=cv2.INTER_AREA)
-    side = int(round(0.75 * height))
-    face = cv2.resize(data.astronaut(), (side, side),
-                      interpolation=cv2.INTER_AREA)
-    y, x = (height - side) // 2, (width - side) // 2
-    img[y:y + side, x:x + side] = face
-    return img[..., ::-1].copy()
 
 
 def _timed(module, name: str, totals: Dict[str, float]) -> None:
@@ -124,7 +109,7 @@ def run_row(args: argparse.Namespace) -> dict:
         steps = get_test_pipeline_cfg(cfg.copy())
         steps[0].type = 'mmdet.LoadImageFromNDArray'
         pipeline = Compose(steps)
-        photo = scene(width, height)
+        photo = face_photo(width, height)
         faces = []
 
         cpu = []

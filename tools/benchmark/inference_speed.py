@@ -16,13 +16,11 @@ import argparse
 import os
 import os.path as osp
 import statistics
-import sys
 import time
 
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # before torch loads
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from face_detection_speed import scene  # noqa: E402
-from train_speed import append_report, peak_memory  # noqa: E402
+from mmsde.utils.benchmark import (append_report, face_photo,  # noqa: E402
+                                   peak_memory)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MODEL = osp.join(REPO, 'configs', 'real_faces',
@@ -91,7 +89,7 @@ def main() -> None:
              'classify ms/face | peak RSS MiB |', '|' + ' --- |' * 6]
     for size in args.sizes:
         width, height = (int(v) for v in size.split('x'))
-        photos = [scene(width, height)] * args.photos
+        photos = [face_photo(width, height)] * args.photos
         for _ in range(args.warmup):
             measure(inferencer, photos, args.batch_size)
         rounds = [measure(inferencer, photos, args.batch_size)

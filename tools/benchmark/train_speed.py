@@ -21,13 +21,9 @@ computing, peak memory, and ratios to the bare loop and to the first row;
         [--cfg-options KEY=VALUE ...] [--append docs/benchmarks.md]
 """
 import argparse
-import datetime
 import json
 import os
 import os.path as osp
-import platform
-import resource
-import shlex
 import statistics
 import subprocess
 import sys
@@ -36,6 +32,8 @@ import time
 from typing import Dict, List
 
 from mmengine.config import DictAction
+
+from mmsde.utils.benchmark import append_report, peak_memory
 
 VARIANTS = ('mmsde', 'mmpretrain', 'bare', 'data')
 NAMES = dict(mmsde='mmsde runner', mmpretrain='MMPretrain CustomDataset',
@@ -64,13 +62,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--append', help='markdown file to add the table to')
     parser.add_argument('--variant', choices=VARIANTS, help=argparse.SUPPRESS)
     return parser.parse_args()
-
-
-def peak_memory() -> dict:
-    """Peak resident memory of this process and of its largest child."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return dict(peak_rss_mb=own, peak_child_rss_mb=child)
 
 
 def timing(starts: List[float], ends: List[float], warmup: int,
@@ -278,16 +269,6 @@ def table(rows: List[Dict]) -> str:
     return '\n'.join(lines)
 
 
-def machine() -> str:
-    """A line naming the machine and the stack."""
-    import torch
-    gpu = (torch.cuda.get_device_name()
-           if torch.cuda.is_available() else 'no GPU')
-    return (f'{platform.machine()}, {os.cpu_count()} CPU cores, {gpu}, '
-            f'Python {platform.python_version()}, torch {torch.__version__} '
-            f'({torch.get_num_threads()} threads)')
-
-
 def main() -> None:
     args = parse_args()
     if args.variant:
@@ -309,16 +290,6 @@ def main() -> None:
     print(text)
     if args.append:
         append_report(args.append, text)
-
-
-def append_report(path: str, text: str) -> None:
-    """Append ``text`` to a markdown file under a heading with the date and
-    the machine, after the command that produced it."""
-    command = ' '.join(shlex.quote(a) for a in ['python'] + sys.argv)
-    with open(path, 'a') as f:
-        f.write(f'\n### {datetime.date.today()}: {machine()}\n\n'
-                f'```bash\n{command}\n```\n\n{text}\n')
-    print(f'appended to {path}')
 
 
 if __name__ == '__main__':
