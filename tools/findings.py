@@ -33,6 +33,7 @@ PAIRED = 'configs/contrastive/{}_resnet18_1xb16-adam-12e_synthetic-msde.py'
 LINEAR = ('configs/contrastive/'
           'supcon-linear_resnet18_1xb32-adam-12e_synthetic-msde.py')
 DISTILL = 'configs/distillation/{}_resnet18_1xb32-adam-24e_synthetic-msde.py'
+SOTA = 'configs/fer_methods/{}_resnet18_1xb32-adam-12e_synthetic-msde{}.py'
 FACE_PRETRAIN = ('configs/face_pretrain/'
                  'resnet18_1xb64-adam-4e_synthetic-identities-64px.py')
 SYNTHETIC_ROOT = 'data/synthetic_msde'  # the configs' data_root
@@ -72,6 +73,11 @@ def methods(work_dir: str) -> List[Method]:
         Method('logitkd', DISTILL.format('logitkd'), teacher),
         Method('featlogitkd', DISTILL.format('featlogitkd'), teacher),
         Method('featkd-cached', DISTILL.format('featkd-cached'), teacher),
+        # state-of-the-art FER methods, trained as `both` (both kinds of
+        # images, 12 epochs): single-image methods at the two-view budget
+        Method('scn', SOTA.format('scn', '-both')),
+        Method('dan', SOTA.format('dan', '-both')),
+        Method('scan-cci', SOTA.format('scan-cci', '')),
     ]
 
 

@@ -27,6 +27,8 @@ from .runner import load_config, train_and_test
 
 SPLITS = ('train', 'val', 'test')
 RESULT_FILE = 'test_metrics.json'
+# what train_and_test reports besides the test metrics, kept in the record
+RUN_FACTS = ('params', 'train_images', 'train_seconds')
 DEFAULT_METRICS = ('non_masked/accuracy', 'masked/accuracy',
                    'overall/accuracy')
 
@@ -88,13 +90,14 @@ def run_fold(config: str, work_dir: str, fold: int, num_folds: int,
     cfg.merge_from_dict(fold_options(cfg, fold, num_folds))
     start = time.perf_counter()
     metrics = train_and_test(cfg)
+    run_facts = {key: metrics.pop(key) for key in RUN_FACTS}
     scalars = {k: float(v) for k, v in metrics.items() if _is_number(v)}
     if is_main_process():
         with atomic_path(result_file) as tmp, open(tmp, 'w') as f:
             json.dump(dict(config=config, fold=fold, num_folds=num_folds,
                            checkpoint=metrics['checkpoint'],
                            seconds=round(time.perf_counter() - start, 1),
-                           metrics=scalars), f, indent=2)
+                           **run_facts, metrics=scalars), f, indent=2)
     return scalars
 
 

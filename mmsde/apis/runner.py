@@ -120,16 +120,31 @@ def train_and_test(cfg: Config) -> dict:
     last weights when the config picks none.
 
     Returns:
-        The test metrics, plus ``checkpoint``: the evaluated checkpoint.
+        The test metrics, plus ``checkpoint`` (the evaluated checkpoint),
+        ``params`` (the model's parameters, a frozen teacher's excluded),
+        ``train_images`` and ``train_seconds`` (this process's training,
+        :class:`~mmsde.engine.hooks.TrainSpeedHook`).
     """
+    from mmsde.engine.hooks import TrainSpeedHook
     runner = build_runner(cfg)
+    runner.register_hook(TrainSpeedHook())
     runner.train()
     best = runner.message_hub.get_info('best_ckpt')
     if best:
         runner.load_checkpoint(best)
     metrics = dict(runner.test())
     metrics['checkpoint'] = best or 'last'
+    metrics['params'] = count_parameters(runner.model)
+    for key in ('train_images', 'train_seconds'):
+        metrics[key] = runner.message_hub.get_info(key)
     return metrics
+
+
+def count_parameters(model: torch.nn.Module) -> int:
+    """Parameters of a model, without a distiller's frozen teacher."""
+    model = getattr(model, 'module', model)  # DDP wrapper
+    return sum(p.numel() for name, p in model.named_parameters()
+               if not name.startswith('teacher.'))
 
 
 def test(cfg: Config, checkpoint: str, out: Optional[str] = None) -> dict:
