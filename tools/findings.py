@@ -9,11 +9,13 @@ interruption (or with more folds) and it continues.
     python tools/findings.py --summarize-only
 
 Methods run fold by fold (all methods on a fold, then the next fold), so the
-table after an interruption compares methods on the same folds. Budget: every
-method takes the same number of optimiser steps on the same number of
-training images (see the README, "The paper's findings"); two-stage SupCon adds its linear
-stage. Results: WORK_DIR/<method>/fold<k>/test_metrics.json; tables:
-OUT.md, OUT.csv, OUT_paired.md.
+table after an interruption compares methods on the same folds. Budget:
+every method takes the same number of optimiser steps on the same number of
+training images (see the README, "The paper's findings"); two-stage SupCon
+adds its linear stage; the state-of-the-art FER methods train as `both`.
+Results: WORK_DIR/<method>/fold<k>/test_metrics.json; tables: OUT.md (with
+each run's parameters, training images/s and minutes), OUT.csv and
+OUT_paired.md.
 """
 import argparse
 import os

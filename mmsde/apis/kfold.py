@@ -251,11 +251,38 @@ def write_report(runs: Dict[str, Sequence[dict]], metrics: Sequence[str],
         os.makedirs(folder, exist_ok=True)
     write_tables({name: summarize(records, metrics)
                   for name, records in runs.items()}, out_prefix)
+    costs = cost_table(runs)
+    if costs:
+        with open(f'{out_prefix}.md', 'a') as f:
+            f.write('\n' + costs)
     written = [f'{out_prefix}.md']
     if references:
         write_comparisons(runs, references, metrics, out_prefix)
         written.append(f'{out_prefix}_paired.md')
     return written
+
+
+def cost_table(runs: Dict[str, Sequence[dict]]) -> str:
+    """Markdown rows of each run's cost, mean over the folds whose records
+    have it: parameters, training images per second (validation between
+    epochs included) and minutes per fold (training and testing). Empty
+    when no record has them (results of older versions)."""
+    lines = []
+    for name, records in runs.items():
+        timed = [r for r in records if r.get('train_seconds')]
+        if not timed:
+            continue
+        rate = np.mean([r['train_images'] / r['train_seconds']
+                        for r in timed])
+        minutes = np.mean([r['seconds'] for r in timed]) / 60
+        params = timed[0]['params'] / 1e6
+        lines.append(f'| {name} | {len(timed)} | {params:.2f} | {rate:.0f} '
+                     f'| {minutes:.1f} |')
+    if not lines:
+        return ''
+    return '\n'.join(['| run | folds | params (M) | training images/s | '
+                      'minutes per fold |', '| --- | --- | --- | --- | --- |']
+                     + lines) + '\n'
 
 
 def write_tables(rows: Dict[str, Dict[str, dict]], out_prefix: str) -> None:

@@ -1,5 +1,6 @@
-"""Build MMEngine runners from config files: the logic behind ``tools/train.py``
-and ``tools/test.py``, reusable from Python (e.g. by the k-fold tool)."""
+"""Build MMEngine runners from config files: the logic behind
+``tools/train.py`` and ``tools/test.py``, reusable from Python (e.g. by the
+k-fold tool)."""
 import os
 import os.path as osp
 from typing import Optional

@@ -7,7 +7,7 @@ import statistics
 import pytest
 from mmengine.config import Config
 
-from mmsde.apis.kfold import (fold_options, fold_placeholders,
+from mmsde.apis.kfold import (cost_table, fold_options, fold_placeholders,
                               load_fold_results, summarize, write_tables)
 
 
@@ -66,6 +66,21 @@ def test_tables_written(two_runs):
     assert float(records[1]['masked/accuracy mean']) == pytest.approx(76.0)
     assert float(records[1]['masked/accuracy std']) == pytest.approx(
         statistics.stdev([75.0, 77.0]), abs=1e-4)
+
+
+def test_cost_table_averages_rates_over_timed_folds():
+    """Images/s is the mean of each fold's rate; folds recorded by older
+    versions (no timing) are left out, and so is a run without any."""
+    timed = [dict(fold=0, params=11_180_103, train_images=24_000,
+                  train_seconds=200.0, seconds=300.0),
+             dict(fold=1, params=11_180_103, train_images=24_000,
+                  train_seconds=300.0, seconds=420.0)]
+    table = cost_table({'scn': timed + [dict(fold=2, seconds=9.0)],
+                        'old': [dict(fold=0, seconds=9.0)]})
+    lines = table.splitlines()
+    assert len(lines) == 3
+    assert lines[2] == '| scn | 2 | 11.18 | 100 | 6.0 |'  # (120 + 80) / 2
+    assert cost_table({'old': [dict(fold=0, seconds=9.0)]}) == ''
 
 
 def test_missing_metric_and_missing_results(two_runs, tmp_path):

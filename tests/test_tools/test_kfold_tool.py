@@ -3,8 +3,18 @@ import json
 
 import pytest
 from e2e_helpers import run_tool, write_tiny_config
+from mmengine.config import Config
+from mmpretrain.registry import DATASETS
+
+from mmsde.apis.kfold import fold_options
 
 pytestmark = pytest.mark.slow
+
+
+def training_set(config, fold: int):
+    cfg = Config.fromfile(str(config))
+    cfg.merge_from_dict(fold_options(cfg, fold, 5))
+    return DATASETS.build(cfg.train_dataloader.dataset)
 
 
 def test_kfold_run_and_summarize(tiny_msde, tmp_path):
@@ -21,6 +31,12 @@ def test_kfold_run_and_summarize(tiny_msde, tmp_path):
         assert m['overall/accuracy'] == pytest.approx(
             (m['masked/accuracy'] + m['non_masked/accuracy']) / 2, abs=1e-3)
         assert r['checkpoint'].endswith('.pth')
+        # the cost facts: ResNet-18 without its 1000-class fc (torchvision's
+        # 11,689,512 - 513,000) plus a 7-class linear head; one epoch over
+        # the fold's training subjects
+        assert r['params'] == 11_689_512 - 513_000 + 512 * 7 + 7
+        assert r['train_images'] == len(training_set(config, r['fold']))
+        assert 0 < r['train_seconds'] < r['seconds']
     # a finished fold is not trained again
     proc = run_tool('python', 'tools/kfold.py', 'run', config, '--work-dir',
                     work_dir, '--num-folds', 5, '--folds', 0)
