@@ -80,6 +80,9 @@ def methods(work_dir: str) -> List[Method]:
         Method('scn', SOTA.format('scn', '-both')),
         Method('dan', SOTA.format('dan', '-both')),
         Method('scan-cci', SOTA.format('scan-cci', '')),
+        # SCN's relabelling off: importance weights and rank loss only
+        Method('scn-norelabel', SOTA.format('scn', '-both'),
+               {'custom_hooks': []}),
     ]
 
 
