@@ -7,7 +7,10 @@ from typing import Optional
 
 import torch
 from mmengine.config import Config
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
+
+from mmsde.engine.hooks import TrainSpeedHook
 
 
 def load_config(config: str,
@@ -126,7 +129,6 @@ def train_and_test(cfg: Config) -> dict:
         ``train_images`` and ``train_seconds`` (this process's training,
         :class:`~mmsde.engine.hooks.TrainSpeedHook`).
     """
-    from mmsde.engine.hooks import TrainSpeedHook
     runner = build_runner(cfg)
     runner.register_hook(TrainSpeedHook())
     runner.train()
@@ -143,7 +145,7 @@ def train_and_test(cfg: Config) -> dict:
 
 def count_parameters(model: torch.nn.Module) -> int:
     """Parameters of a model, without a distiller's frozen teacher."""
-    model = getattr(model, 'module', model)  # DDP wrapper
+    model = model.module if is_model_wrapper(model) else model
     return sum(p.numel() for name, p in model.named_parameters()
                if not name.startswith('teacher.'))
 
