@@ -22,7 +22,6 @@ from typing import Optional
 
 import torch
 from mmengine.config import Config
-from mmengine.model import is_model_wrapper
 from mmengine.runner.checkpoint import CheckpointLoader
 
 from mmsde.datasets.identity_writer import (generate_synthetic_identities,
@@ -31,6 +30,7 @@ from mmsde.datasets.identity_writer import (generate_synthetic_identities,
 from mmsde.synthetic import GENERATOR_VERSION
 from mmsde.utils.atomic import atomic_path
 from mmsde.utils.cache import cache_root
+from mmsde.utils.model import unwrap_model
 
 from .runner import load_config, train
 
@@ -121,8 +121,7 @@ def pretrain_faces(config: str,
     ensure_identity_set(cfg)
     check_num_classes(cfg)
     runner = train(cfg)
-    model = runner.model.module if is_model_wrapper(runner.model) \
-        else runner.model
+    model = unwrap_model(runner.model)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()
              if k.startswith('backbone.')}
     meta = dict(config=str(config), key=target.stem.rsplit('-', 1)[-1],

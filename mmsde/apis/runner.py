@@ -7,10 +7,10 @@ from typing import Optional
 
 import torch
 from mmengine.config import Config
-from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from mmsde.engine.hooks import TrainSpeedHook
+from mmsde.utils.model import unwrap_model
 
 
 def load_config(config: str,
@@ -145,7 +145,7 @@ def train_and_test(cfg: Config) -> dict:
 
 def count_parameters(model: torch.nn.Module) -> int:
     """Parameters of a model, without a distiller's frozen teacher."""
-    model = model.module if is_model_wrapper(model) else model
+    model = unwrap_model(model)
     return sum(p.numel() for name, p in model.named_parameters()
                if not name.startswith('teacher.'))
 

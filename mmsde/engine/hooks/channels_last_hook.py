@@ -1,8 +1,9 @@
 """Channels-last memory format for the model's convolution weights."""
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
+
+from mmsde.utils.model import unwrap_model
 
 
 @HOOKS.register_module()
@@ -20,6 +21,5 @@ class ChannelsLastHook(Hook):
 
     def before_run(self, runner) -> None:
         """Convert the (unwrapped) model once, before anything runs."""
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         model.to(memory_format=torch.channels_last)

@@ -1,7 +1,8 @@
 """Linear warm-up of the distillation losses, set from the schedule."""
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
+
+from mmsde.utils.model import unwrap_model
 
 
 @HOOKS.register_module()
@@ -29,8 +30,7 @@ class DistillWarmupHook(Hook):
     def before_train_iter(self, runner, batch_idx: int,
                           data_batch=None) -> None:
         """Set the model's ``distill_scale`` for this iteration."""
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         if not hasattr(model, 'distill_scale'):
             raise TypeError('DistillWarmupHook needs a model with '
                             f'distill_scale, got {type(model).__name__}')

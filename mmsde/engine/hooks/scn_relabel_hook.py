@@ -6,10 +6,11 @@ from typing import Dict, List, Optional
 from mmengine.dataset import ClassBalancedDataset, RepeatDataset
 from mmengine.dist import all_gather_object, is_main_process
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmengine.runner import EpochBasedTrainLoop
 from mmpretrain.registry import HOOKS
 from torch.utils.data import DataLoader, Dataset
+
+from mmsde.utils.model import unwrap_model
 
 #: Message-hub key of the labels changed so far (saved in checkpoints and
 #: restored by ``--resume`` only, not by ``load_from``).
@@ -79,8 +80,7 @@ class SCNRelabelHook(Hook):
 
     @staticmethod
     def _head(runner):
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         head = getattr(model, 'head', None)
         if not hasattr(head, 'pop_relabel_candidates'):
             raise TypeError('SCNRelabelHook needs a model whose head is an '

@@ -10,13 +10,13 @@ import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.dist import barrier, is_main_process
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmengine.utils import ProgressBar
 from mmpretrain.registry import DATASETS, HOOKS
 from torch.utils.data import DataLoader, Dataset
 
 from mmsde.utils.atomic import atomic_path
 from mmsde.utils.checkpoint import resolve_checkpoint
+from mmsde.utils.model import unwrap_model
 
 #: Bumped when the content or layout of cache files changes.
 CACHE_VERSION = 1
@@ -66,8 +66,7 @@ class TeacherCacheHook(Hook):
 
     def before_train(self, runner) -> None:
         """Build or load the cache and hand it to the model."""
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         if not hasattr(model, 'set_teacher_cache'):
             raise TypeError(f'TeacherCacheHook needs a MaskedFERDistiller, '
                             f'got {type(model).__name__}')
