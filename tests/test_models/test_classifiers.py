@@ -2,6 +2,7 @@
 computations, ImageClassifier-identical prediction and checkpoints; the
 paired data preprocessor."""
 import copy
+import math
 
 import pytest
 import torch
@@ -270,3 +271,28 @@ def test_classifiers_default_to_paired_preprocessor():
                       PairedClsDataPreprocessor)
     assert isinstance(MODELS.build(supcon_cfg()).data_preprocessor,
                       PairedClsDataPreprocessor)
+
+
+def test_supcon_reaches_its_floor_on_a_fixed_batch():
+    """Plumbing: optimised on one batch, SupCon falls from its uniform value
+    ln(2N - 1) to near its lower bound, the mean over anchors of
+    ln |P(i)| (Jensen; T = T_base), which no bug-free model can pass."""
+    torch.manual_seed(0)
+    labels = torch.tensor([0, 0, 1, 1, 2, 2, 3, 3])
+    nm, m = torch.randn(8, 3, 32, 32), torch.randn(8, 3, 32, 32)
+    model = MODELS.build(
+        model_cfg('SupConClassifier', projector=PROJECTOR, stage='pretrain',
+                  contrast_loss=dict(type='SupConLoss', temperature=0.1,
+                                     base_temperature=0.1)))
+    optim = torch.optim.Adam(
+        [p for p in model.parameters() if p.requires_grad], lr=1e-3)
+    positives = 2 * torch.bincount(labels)[labels] - 1  # twin + same label
+    floor = torch.log(positives.double()).mean().item()
+    uniform = math.log(2 * len(labels) - 1)
+    model.train()
+    for _ in range(8):
+        loss = model.loss([nm, m], samples(labels))['loss_supcon']
+        optim.zero_grad()
+        loss.backward()
+        optim.step()
+    assert floor - 1e-4 <= loss.item() < floor + 0.1 * (uniform - floor)
