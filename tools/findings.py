@@ -108,7 +108,8 @@ def parse_args() -> argparse.Namespace:
                         default=[0, 1, 2, 3, 4])
     parser.add_argument('--num-folds', type=int, default=10)
     parser.add_argument('--methods', nargs='+',
-                        help='run only these methods (default: all)')
+                        help='run only these methods (default: all); the '
+                        'table still lists every method with results')
     parser.add_argument('--ablations', action='store_true',
                         help='also run the sanity ablations')
     parser.add_argument('--summarize-only', action='store_true')
@@ -166,15 +167,14 @@ def write_summary(selected: List[Method], work_dir: str, out: str) -> None:
 
 def main() -> None:
     args = parse_args()
-    selected = methods(args.work_dir)
-    if args.ablations:
-        selected += ablations(args.work_dir)
+    known = methods(args.work_dir) + ablations(args.work_dir)
+    selected = known if args.ablations else methods(args.work_dir)
     if args.methods:
-        unknown = set(args.methods) - {m.name for m in selected}
+        unknown = set(args.methods) - {m.name for m in known}
         if unknown:
             raise SystemExit(f'unknown methods {sorted(unknown)}; known: '
-                             f'{[m.name for m in selected]}')
-        selected = [m for m in selected if m.name in args.methods]
+                             f'{[m.name for m in known]}')
+        selected = [m for m in known if m.name in args.methods]
     if not args.summarize_only:
         if not osp.isfile(osp.join(SYNTHETIC_ROOT, PAIRS_FILE)):
             print(generate_synthetic_msde(SYNTHETIC_ROOT, overwrite=True))
@@ -191,11 +191,12 @@ def main() -> None:
                       f'non-masked {metrics["non_masked/accuracy"]:.2f}, '
                       f'masked {metrics["masked/accuracy"]:.2f} '
                       f'({time.perf_counter() - start:.0f} s)')
-            write_summary(selected, args.work_dir, args.out)
-    for fold in range(args.num_folds):  # committed results of any fold
-        for method in selected:
+            write_summary(known, args.work_dir, args.out)
+    # the table holds every method with committed results, run now or not
+    for fold in range(args.num_folds):
+        for method in known:
             keep_record(args.work_dir, args.record_dir, method, fold)
-    write_summary(selected, args.work_dir, args.out)
+    write_summary(known, args.work_dir, args.out)
 
 
 if __name__ == '__main__':

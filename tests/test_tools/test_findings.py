@@ -81,3 +81,24 @@ def test_fold_results_are_committed_and_restored(tmp_path):
     result.unlink()
     findings.keep_record(str(work), str(record), method, 2)
     assert result.read_text() == kept.read_text()
+
+
+def test_table_lists_every_recorded_method_not_only_the_selected(
+        tmp_path, monkeypatch):
+    """``--methods X --summarize-only`` keeps the other methods' rows."""
+    record = tmp_path / 'record'
+    for name in ('nonmasked', 'both'):
+        for fold in (0, 1):
+            src = REPO / 'docs' / 'findings' / 'folds' / name / \
+                f'fold{fold}.json'
+            (record / name).mkdir(parents=True, exist_ok=True)
+            (record / name / f'fold{fold}.json').write_text(src.read_text())
+    out = tmp_path / 'table'
+    monkeypatch.setattr('sys.argv', [
+        'findings.py', '--summarize-only', '--methods', 'nonmasked',
+        '--work-dir', str(tmp_path / 'work'), '--record-dir', str(record),
+        '--out', str(out)])
+    findings.main()
+    rows = [line.split(' | ')[0] for line in
+            (tmp_path / 'table.md').read_text().splitlines()]
+    assert rows.count('| nonmasked') == 2 and rows.count('| both') == 2
