@@ -167,14 +167,20 @@ def write_summary(selected: List[Method], work_dir: str, out: str) -> None:
 
 def main() -> None:
     args = parse_args()
-    known = methods(args.work_dir) + ablations(args.work_dir)
-    selected = known if args.ablations else methods(args.work_dir)
+    table_methods = methods(args.work_dir)
+    known = table_methods + ablations(args.work_dir)
+    selected = known if args.ablations else table_methods
     if args.methods:
         unknown = set(args.methods) - {m.name for m in known}
         if unknown:
             raise SystemExit(f'unknown methods {sorted(unknown)}; known: '
                              f'{[m.name for m in known]}')
         selected = [m for m in known if m.name in args.methods]
+    # restore every committed fold (finished folds are then not run again,
+    # and the table lists every method with results, run now or not)
+    for fold in range(args.num_folds):
+        for method in known:
+            keep_record(args.work_dir, args.record_dir, method, fold)
     if not args.summarize_only:
         if not osp.isfile(osp.join(SYNTHETIC_ROOT, PAIRS_FILE)):
             print(generate_synthetic_msde(SYNTHETIC_ROOT, overwrite=True))
@@ -182,7 +188,6 @@ def main() -> None:
         for fold in args.folds:
             for method in selected:
                 start = time.perf_counter()
-                keep_record(args.work_dir, args.record_dir, method, fold)
                 metrics = run_fold(method.config,
                                    f'{args.work_dir}/{dir_name(method)}',
                                    fold, args.num_folds, method.options)
@@ -192,10 +197,6 @@ def main() -> None:
                       f'masked {metrics["masked/accuracy"]:.2f} '
                       f'({time.perf_counter() - start:.0f} s)')
             write_summary(known, args.work_dir, args.out)
-    # the table holds every method with committed results, run now or not
-    for fold in range(args.num_folds):
-        for method in known:
-            keep_record(args.work_dir, args.record_dir, method, fold)
     write_summary(known, args.work_dir, args.out)
 
 
