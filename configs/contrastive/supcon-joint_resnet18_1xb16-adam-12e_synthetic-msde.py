@@ -11,6 +11,10 @@
 # 1.0 and 0.07, SupCon's gradient on the backbone is 12 times the
 # cross-entropy's at the start (tools/analysis/loss_gradients.py), so the
 # classifier gets next to no signal; here the two are about equal (0.9).
+# memory_size = 512: a cross-batch memory of the last 512 views' projections
+# (16 steps) is contrasted too, so an anchor meets about 75 positives a step
+# instead of 4 (SupConLoss's docstring; measured in the README, "SupCon:
+# the collapse and its fix").
 _base_ = [
     '../_base_/models/resnet18_supcon.py',
     '../_base_/datasets/synthetic_msde_paired.py',
@@ -21,7 +25,7 @@ _base_ = [
 
 model = dict(
     backbone=dict(init_cfg={{_base_.face_pretrained_backbone}}),
-    contrast_loss=dict(base_temperature=0.1, loss_weight=0.1))
+    contrast_loss=dict(base_temperature=0.1, loss_weight=0.1, memory_size=512))
 train_dataloader = dict(batch_size=16)
 train_cfg = dict(max_epochs=12)
 param_scheduler = dict(T_max=12)

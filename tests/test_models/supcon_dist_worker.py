@@ -24,7 +24,28 @@ CASES = {
     'labels_all': dict(contrast_mode='all', use_labels=True),
     'labels_one': dict(contrast_mode='one', use_labels=True),
     'simclr': dict(contrast_mode='all', use_labels=False),
+    # cross-batch memory filled by an earlier global batch (12 of its views)
+    'labels_memory': dict(contrast_mode='all', use_labels=True,
+                          memory_size=12),
+    'simclr_memory': dict(contrast_mode='all', use_labels=False,
+                          memory_size=12),
 }
+
+
+def case_loss(case: dict, rank: int = 0, world: int = 1) -> SupConLoss:
+    """The case's loss, its memory filled from an earlier batch when it has
+    one (each rank passes its slice; the memory holds the gathered batch)."""
+    loss = SupConLoss(0.2, contrast_mode=case['contrast_mode'],
+                      memory_size=case.get('memory_size', 0))
+    if loss.memory_size:
+        generator = torch.Generator().manual_seed(1)
+        earlier = torch.randn(8, 2, 6, generator=generator,
+                              dtype=torch.float64)
+        labels = torch.tensor([4, 3, 2, 1, 0, 0, 1, 2])
+        n = earlier.size(0) // world
+        part = slice(rank * n, (rank + 1) * n)
+        loss(earlier[part], labels[part] if case['use_labels'] else None)
+    return loss
 
 
 def main(out_dir: str) -> None:
@@ -35,7 +56,7 @@ def main(out_dir: str) -> None:
     results = {}
     for name, case in CASES.items():
         local = features[rank * n:(rank + 1) * n].clone().requires_grad_()
-        loss = SupConLoss(0.2, contrast_mode=case['contrast_mode'])(
+        loss = case_loss(case, rank, world)(
             local, labels[rank * n:(rank + 1) * n]
             if case['use_labels'] else None)
         loss.backward()

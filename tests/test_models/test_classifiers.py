@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.config import Config
 from mmengine.dataset import default_collate, pseudo_collate
 from mmengine.optim import OptimWrapper
 from mmpretrain.models import ClsDataPreprocessor, ImageClassifier
@@ -33,10 +34,9 @@ def model_cfg(type_, cls_weight=1.0, **kwargs):
         **kwargs)
 
 
-PROJECTOR = dict(type='NonLinearNeck', in_channels=512, hid_channels=512,
-                 out_channels=128, num_layers=2, with_bias=True,
-                 with_last_bn=False, with_last_bias=True,
-                 with_avg_pool=False, norm_cfg=dict(type='BN1d'))
+# the shipped projection head
+PROJECTOR = Config.fromfile(
+    'configs/_base_/models/resnet18_supcon.py').model.projector.to_dict()
 
 
 def supcon_cfg(stage='joint', **kwargs):
@@ -271,6 +271,28 @@ def test_classifiers_default_to_paired_preprocessor():
                       PairedClsDataPreprocessor)
     assert isinstance(MODELS.build(supcon_cfg()).data_preprocessor,
                       PairedClsDataPreprocessor)
+
+
+def test_the_shipped_projector_cannot_collapse():
+    """Its output is batch-normalised without affine parameters, so in
+    training every dimension has zero mean and unit variance over the batch
+    whatever the weights: it cannot map all faces to one point, where
+    SupCon sits at ln(2N - 1) with a zero gradient (up to batch norm's
+    epsilon)
+    (``test_collapsed_embeddings_sit_at_the_uniform_value_without_gradient``).
+    """
+    torch.manual_seed(0)
+    projector = MODELS.build(PROJECTOR).train()
+    assert not [name for name, _ in projector.named_parameters()
+                if name.startswith(('bn1', 'fc1.bias'))]  # nothing after
+    out = projector((torch.randn(64, 512).relu() + 5., ))[-1]
+    torch.testing.assert_close(out.mean(0), torch.zeros(128), atol=1e-5,
+                               rtol=0)
+    torch.testing.assert_close(out.var(0, unbiased=False), torch.ones(128),
+                               atol=1e-2, rtol=0)
+    loss = SupConLoss(temperature=0.1, base_temperature=0.1)(
+        out.view(32, 2, 128), torch.arange(32) % 4)
+    assert loss.item() > math.log(63) + 0.5
 
 
 def test_supcon_reaches_its_floor_on_a_fixed_batch():

@@ -177,6 +177,90 @@ def test_bfloat16_and_autocast_match_float32():
     assert auto.item() == pytest.approx(reference.item(), rel=1e-6)
 
 
+def test_collapsed_embeddings_sit_at_the_uniform_value_without_gradient():
+    """Every embedding (nearly) the same: ln(2N - 1) for T = T_base, and no
+    gradient to leave it (why a projector that can collapse stalls)."""
+    torch.manual_seed(0)
+    labels = torch.tensor([0, 0, 1, 1, 2, 2, 3, 3])
+    z = (torch.ones(8, 2, 16) + 1e-7 * torch.randn(8, 2, 16)).double()
+    z.requires_grad_()
+    loss = SupConLoss(temperature=0.1, base_temperature=0.1)(z, labels)
+    loss.backward()
+    assert loss.item() == pytest.approx(math.log(15), abs=1e-5)
+    assert z.grad.abs().max().item() < 1e-5
+    spread = torch.randn(8, 2, 16, dtype=torch.float64, requires_grad=True)
+    loss = SupConLoss(temperature=0.1, base_temperature=0.1)(spread, labels)
+    loss.backward()
+    assert spread.grad.abs().max().item() > 1e-2
+
+
+def naive_with_memory(features, labels, memory, memory_labels, temperature):
+    """Each view of the batch against the batch's other views and the
+    remembered ones (contrast only, never anchors), written out."""
+    z = F.normalize(features.double(), dim=-1)
+    mem = F.normalize(memory.double(), dim=-1)
+    num, num_views, _ = z.shape
+    items = [((j, w), z[j, w], int(labels[j])) for w in range(num_views)
+             for j in range(num)]
+    items += [(('memory', k), mem[k], int(memory_labels[k]))
+              for k in range(len(mem))]
+    losses = []
+    for a in range(num_views):
+        for i in range(num):
+            others = [(float(z[i, a] @ v) / temperature, y)
+                      for key, v, y in items if key != (i, a)]
+            log_denom = math.log(sum(math.exp(s) for s, _ in others))
+            pos = [s - log_denom for s, y in others if y == int(labels[i])]
+            if pos:
+                losses.append(-sum(pos) / len(pos))
+    return sum(losses) / len(losses)
+
+
+def test_cross_batch_memory_equals_the_loss_over_batch_and_memory():
+    torch.manual_seed(0)
+    loss = SupConLoss(temperature=0.2, base_temperature=0.2, memory_size=6)
+    first, first_labels = torch.randn(4, 2, 5), torch.tensor([0, 1, 2, 1])
+    alone = loss(first, first_labels)  # empty memory: the plain loss
+    assert alone.item() == pytest.approx(
+        naive_supcon(first, first_labels, temperature=0.2,
+                     base_temperature=0.2), rel=1e-5)
+    views = F.normalize(first.transpose(0, 1).reshape(8, 5), dim=-1)
+    torch.testing.assert_close(loss.memory, views[:6])  # newest first
+    assert loss.memory_labels.tolist() == [0, 1, 2, 1, 0, 1]
+
+    second = torch.randn(3, 2, 5, requires_grad=True)
+    second_labels = torch.tensor([2, 0, 3])  # 3: positives only its twin
+    value = loss(second, second_labels)
+    assert value.item() == pytest.approx(
+        naive_with_memory(second.detach(), second_labels, views[:6],
+                          loss_labels_of(first_labels)[:6], 0.2), rel=1e-5)
+    value.backward()  # the memory is a constant: gradient to the batch only
+    assert second.grad is not None and first.grad is None
+    newest = F.normalize(second.detach().transpose(0, 1).reshape(6, 5), dim=-1)
+    torch.testing.assert_close(loss.memory, newest)
+    assert loss.memory_labels.tolist() == [2, 0, 3, 2, 0, 3]
+
+
+def loss_labels_of(labels, num_views=2):
+    """The labels of a batch's views in the memory's (view-major) order."""
+    return labels.repeat(num_views)
+
+
+def test_the_memory_is_filled_only_in_training_and_not_saved():
+    loss = SupConLoss(memory_size=4).eval()
+    loss(torch.randn(2, 2, 3), torch.tensor([0, 1]))
+    assert loss.memory.numel() == 0
+    loss.train()(torch.randn(2, 2, 3), torch.tensor([0, 1]))
+    assert loss.memory.shape == (4, 3)
+    assert 'memory' not in loss.state_dict()
+    with pytest.raises(ValueError, match='do not fit the memory'):
+        loss(torch.randn(2, 2, 5), torch.tensor([0, 1]))
+    with pytest.raises(ValueError, match='mask cannot be combined'):
+        loss(torch.randn(2, 2, 3), mask=torch.eye(2))
+    with pytest.raises(ValueError, match='memory_size must be >= 0'):
+        SupConLoss(memory_size=-1)
+
+
 def test_loss_weight_and_argument_checks():
     features = torch.randn(4, 2, 3)
     assert SupConLoss(loss_weight=2.)(features).item() == pytest.approx(

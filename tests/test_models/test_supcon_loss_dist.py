@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 # pytest puts this folder on sys.path (its default "prepend" import mode)
-from supcon_dist_worker import CASES, global_batch
-
-from mmsde.models.losses import SupConLoss
+from supcon_dist_worker import CASES, case_loss, global_batch
 
 HERE = Path(__file__).resolve().parent
 WORLD = 2
@@ -45,7 +43,7 @@ def test_distributed_equals_single_process(rank_results, case):
     features, labels = global_batch()
     features = features.clone().requires_grad_()
     cfg = CASES[case]
-    loss = SupConLoss(0.2, contrast_mode=cfg['contrast_mode'])(
+    loss = case_loss(cfg)(
         features, labels if cfg['use_labels'] else None)
     loss.backward()
 

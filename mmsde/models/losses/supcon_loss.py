@@ -42,6 +42,18 @@ class SupConLoss(nn.Module):
     DDP optimises) then equals, value and gradient, the single-process loss
     on the concatenated batch. All ranks must have the same local batch size.
 
+    Cross-batch memory (``memory_size > 0``, `XBM
+    <https://arxiv.org/abs/1912.06798>`_): the normalised projections and
+    labels of the last ``memory_size`` views seen in training are kept
+    (without gradient) and contrasted too, as positives of the anchors of
+    their label and negatives of the others (negatives only without
+    labels). With a small batch an anchor then meets many positives at each
+    step, instead of the few of its own batch; the memory is refilled after
+    each training step (it is not saved in checkpoints, and an empty memory
+    is the plain loss). In distributed training every rank stores the
+    gathered batch, so the memories stay equal. Explicit ``mask`` cannot be
+    combined with it.
+
     Args:
         temperature: Temperature ``T`` of the softmax.
         base_temperature: ``T_base``; the loss is scaled by
@@ -51,6 +63,7 @@ class SupConLoss(nn.Module):
             contrasted).
         loss_weight: Weight of the loss.
         gather_distributed: Contrast against the samples of all ranks.
+        memory_size: Views kept in the cross-batch memory; 0 disables it.
     """
 
     def __init__(self,
@@ -58,7 +71,8 @@ class SupConLoss(nn.Module):
                  base_temperature: float = 0.07,
                  contrast_mode: str = 'all',
                  loss_weight: float = 1.0,
-                 gather_distributed: bool = True) -> None:
+                 gather_distributed: bool = True,
+                 memory_size: int = 0) -> None:
         super().__init__()
         if contrast_mode not in CONTRAST_MODES:
             raise ValueError(f'SupConLoss: contrast_mode must be one of '
@@ -72,6 +86,13 @@ class SupConLoss(nn.Module):
         self.contrast_mode = contrast_mode
         self.loss_weight = loss_weight
         self.gather_distributed = gather_distributed
+        if memory_size < 0:
+            raise ValueError(f'SupConLoss: memory_size must be >= 0, got '
+                             f'{memory_size}')
+        self.memory_size = memory_size
+        self.register_buffer('memory', torch.zeros(0), persistent=False)
+        self.register_buffer('memory_labels', torch.zeros(0, dtype=torch.long),
+                             persistent=False)
 
     def forward(self,
                 features: torch.Tensor,
@@ -97,6 +118,9 @@ class SupConLoss(nn.Module):
         features = _as_views(features)
         if labels is not None and mask is not None:
             raise ValueError('SupConLoss: pass labels or mask, not both')
+        if self.memory_size and mask is not None:
+            raise ValueError('SupConLoss: an explicit mask cannot be '
+                             'combined with the cross-batch memory')
         if features.size(1) == 1 and labels is None and mask is None:
             raise ValueError(
                 f'SupConLoss: single-view features {tuple(features.shape)} '
@@ -116,8 +140,9 @@ class SupConLoss(nn.Module):
         rank, world_size = self._dist_info()
         z_all = all_gather_with_grad(z) if world_size > 1 else z
         total = z_all.size(0)
-        positives = self._positive_mask(labels, mask, num, total, rank,
-                                        z.device).to(dtype)
+        positives, all_labels = self._positive_mask(labels, mask, num, total,
+                                                    rank, z.device)
+        positives = positives.to(dtype)
 
         # contrast: every view of every sample, view-major: w * total + j
         contrast = z_all.transpose(0, 1).reshape(num_views * total, -1)
@@ -127,14 +152,31 @@ class SupConLoss(nn.Module):
         if contrast.size(0) < 2:  # nothing to contrast with
             return z.sum() * 0.
 
-        logits = anchors @ contrast.T / self.temperature
-        logits = logits - logits.max(dim=1, keepdim=True).values.detach()
         is_self = _self_mask(anchor_views, num, total, num_views,
                              rank * num, z.device)
-        log_prob = logits - torch.logsumexp(
-            logits.masked_fill(is_self, float('-inf')), dim=1, keepdim=True)
         positives = positives.repeat(anchor_views, num_views)
         positives = positives.masked_fill(is_self, 0.)
+        logits = anchors @ contrast.T
+        if self.memory.numel():  # past views: more contrast, more positives
+            if self.memory.size(1) != z.size(-1):
+                raise ValueError(
+                    f'SupConLoss: features of dimension {z.size(-1)} do not '
+                    f'fit the memory of dimension {self.memory.size(1)}')
+            logits = torch.cat([logits, anchors @ self.memory.to(dtype).T], 1)
+            is_self = F.pad(is_self, (0, len(self.memory)), value=False)
+            local = all_labels[rank * num:(rank + 1) * num, None]
+            remembered = (local == self.memory_labels[None, :]).to(dtype)
+            positives = torch.cat(
+                [positives, remembered.repeat(anchor_views, 1)], dim=1)
+        if self.memory_size and self.training:
+            # without labels, remembered views are negatives only (-1)
+            keys = all_labels if labels is not None else torch.full_like(
+                all_labels, -1)
+            self._remember(contrast.detach(), keys.repeat(num_views))
+        logits = logits / self.temperature
+        logits = logits - logits.max(dim=1, keepdim=True).values.detach()
+        log_prob = logits - torch.logsumexp(
+            logits.masked_fill(is_self, float('-inf')), dim=1, keepdim=True)
 
         num_positives = positives.sum(dim=1)
         valid = num_positives > 0
@@ -156,15 +198,17 @@ class SupConLoss(nn.Module):
 
     def _positive_mask(self, labels: Optional[torch.Tensor],
                        mask: Optional[torch.Tensor], num: int, total: int,
-                       rank: int, device: torch.device) -> torch.Tensor:
-        """``[N, M]`` positive weights of local vs. global samples."""
+                       rank: int, device: torch.device
+                       ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """``[N, M]`` positive weights of local vs. global samples, and the
+        labels of the global samples (None with an explicit mask)."""
         if mask is not None:
             if tuple(mask.shape) != (num, total):
                 raise ValueError(
                     f'SupConLoss: mask must have shape (N, M) = '
                     f'({num}, {total}) (local x all-rank samples), got '
                     f'{tuple(mask.shape)}')
-            return mask.to(device)
+            return mask.to(device), None
         if labels is None:  # SimCLR: each sample is its own class
             labels = torch.arange(num, device=device) + rank * num
         labels = labels.reshape(-1).to(device)
@@ -174,7 +218,18 @@ class SupConLoss(nn.Module):
         all_labels = labels
         if total != num:
             all_labels = torch.cat(all_gather(labels.contiguous()))
-        return labels[:, None] == all_labels[None, :]
+        return labels[:, None] == all_labels[None, :], all_labels
+
+    @torch.no_grad()
+    def _remember(self, views: torch.Tensor, labels: torch.Tensor) -> None:
+        """Put the batch's normalised views (view-major, all ranks) in
+        front of the memory and keep the newest ``memory_size``."""
+        memory = views if not self.memory.numel() else torch.cat(
+            [views, self.memory.to(views.dtype)])
+        labels = labels if not self.memory.numel() else torch.cat(
+            [labels, self.memory_labels])
+        self.memory = memory[:self.memory_size].float()
+        self.memory_labels = labels[:self.memory_size]
 
 
 def _as_views(features: torch.Tensor) -> torch.Tensor:
