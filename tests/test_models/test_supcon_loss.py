@@ -233,17 +233,13 @@ def test_cross_batch_memory_equals_the_loss_over_batch_and_memory():
     value = loss(second, second_labels)
     assert value.item() == pytest.approx(
         naive_with_memory(second.detach(), second_labels, views[:6],
-                          loss_labels_of(first_labels)[:6], 0.2), rel=1e-5)
+                          first_labels.repeat(2)[:6],  # view-major
+                          0.2), rel=1e-5)
     value.backward()  # the memory is a constant: gradient to the batch only
     assert second.grad is not None and first.grad is None
     newest = F.normalize(second.detach().transpose(0, 1).reshape(6, 5), dim=-1)
     torch.testing.assert_close(loss.memory, newest)
     assert loss.memory_labels.tolist() == [2, 0, 3, 2, 0, 3]
-
-
-def loss_labels_of(labels, num_views=2):
-    """The labels of a batch's views in the memory's (view-major) order."""
-    return labels.repeat(num_views)
 
 
 def test_the_memory_is_filled_only_in_training_and_not_saved():

@@ -224,11 +224,10 @@ class SupConLoss(nn.Module):
     def _remember(self, views: torch.Tensor, labels: torch.Tensor) -> None:
         """Put the batch's normalised views (view-major, all ranks) in
         front of the memory and keep the newest ``memory_size``."""
-        memory = views if not self.memory.numel() else torch.cat(
-            [views, self.memory.to(views.dtype)])
-        labels = labels if not self.memory.numel() else torch.cat(
-            [labels, self.memory_labels])
-        self.memory = memory[:self.memory_size].float()
+        if self.memory.numel():
+            views = torch.cat([views, self.memory.to(views.dtype)])
+            labels = torch.cat([labels, self.memory_labels])
+        self.memory = views[:self.memory_size].float()
         self.memory_labels = labels[:self.memory_size]
 
 
