@@ -15,7 +15,8 @@ training images (see the README, "The paper's findings"); two-stage SupCon
 adds its linear stage; the state-of-the-art FER methods train as `both`.
 Results: WORK_DIR/<method>/fold<k>/test_metrics.json; tables: OUT.md (with
 each run's parameters, training images/s and minutes), OUT.csv and
-OUT_paired.md.
+OUT_paired.md; with ``--readme README.md`` the README's table and its key
+fold-paired differences are rewritten between their marker comments.
 """
 import argparse
 import os
@@ -25,7 +26,8 @@ import time
 from typing import Dict, List, NamedTuple, Optional
 
 from mmsde.apis import pretrain_faces
-from mmsde.apis.kfold import (RESULT_FILE, load_fold_results, run_fold,
+from mmsde.apis.kfold import (RESULT_FILE, format_difference,
+                              load_fold_results, paired_comparison, run_fold,
                               write_report)
 from mmsde.datasets import generate_synthetic_msde
 from mmsde.datasets.msde import PAIRS_FILE
@@ -41,6 +43,16 @@ FACE_PRETRAIN = ('configs/face_pretrain/'
 SYNTHETIC_ROOT = 'data/synthetic_msde'  # the configs' data_root
 METRICS = ('non_masked/accuracy', 'masked/accuracy', 'overall/accuracy')
 REFERENCES = ('nonmasked', 'both')
+# the README's fold-paired differences: (run, reference) in reading order
+README_PAIRS = (
+    ('both', 'nonmasked'), ('masked', 'nonmasked'),
+    ('featkd', 'nonmasked'), ('logitkd', 'nonmasked'),
+    ('featlogitkd', 'nonmasked'), ('featkd-cached', 'nonmasked'),
+    ('paired-mse', 'nonmasked'), ('supcon-joint', 'nonmasked'),
+    ('featkd', 'both'), ('logitkd', 'both'), ('featlogitkd', 'both'),
+    ('featkd-cached', 'both'), ('paired-mse', 'both'),
+    ('supcon-joint', 'both'), ('scn', 'both'), ('dan', 'both'),
+    ('scan-cci', 'both'))
 
 
 class Method(NamedTuple):
@@ -115,6 +127,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--summarize-only', action='store_true')
     parser.add_argument('--out', default='docs/findings/table',
                         help='writes OUT.md, OUT.csv and OUT_paired.md')
+    parser.add_argument('--readme',
+                        help='rewrite this file\'s table and paired '
+                        'differences between <!-- findings:table --> / '
+                        '<!-- findings:paired --> and their closing '
+                        '<!-- /findings:... --> comments')
     parser.add_argument('--record-dir', default='docs/findings/folds',
                         help='each finished fold\'s result is copied here '
                         '(commit it: work_dirs/ is not kept) and restored '
@@ -142,8 +159,55 @@ def keep_record(work_dir: str, record_dir: str, method: Method,
         shutil.copyfile(src, dst)
 
 
-def write_summary(selected: List[Method], work_dir: str, out: str) -> None:
-    """The table and paired comparisons of the methods with results."""
+def paired_rows(runs: Dict[str, list], pairs=README_PAIRS) -> str:
+    """Markdown table of the fold-paired differences of ``pairs`` whose
+    runs both have results (non-masked and masked accuracy)."""
+    lines = ['| run | reference | folds | Δ non-masked | Δ masked |',
+             '| --- | --- | --- | --- | --- |']
+    for run, ref in pairs:
+        if run in runs and ref in runs:
+            diff = paired_comparison(runs[run], runs[ref], METRICS[:2])
+            cells = [format_difference(diff[m]) for m in METRICS[:2]]
+            lines.append(f'| `{run}` | `{ref}` | '
+                         f'{diff[METRICS[0]]["n"]} | ' + ' | '.join(cells)
+                         + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def splice(text: str, marker: str, block: str, path: str) -> str:
+    """``text`` with the lines between ``<!-- findings:MARKER -->`` and
+    ``<!-- /findings:MARKER -->`` replaced by ``block``.
+
+    Raises:
+        ValueError: ``path`` lacks the pair of markers (once each, in order).
+    """
+    start = f'<!-- findings:{marker} -->\n'
+    end = f'<!-- /findings:{marker} -->'
+    if text.count(start) != 1 or text.count(end) != 1 or \
+            text.index(start) > text.index(end):
+        raise ValueError(f'{path}: needs one {start.strip()} line followed '
+                         f'by one {end} line')
+    head, rest = text.split(start)
+    _, tail = rest.split(end)
+    return f'{head}{start}\n{block.strip()}\n\n{end}{tail}'
+
+
+def write_readme(path: str, blocks: Dict[str, str]) -> None:
+    """Rewrite the marked blocks of ``path`` (all checked before writing,
+    so a missing marker leaves the file as it was)."""
+    with open(path) as f:
+        text = f.read()
+    for marker, block in blocks.items():
+        text = splice(text, marker, block, path)
+    with open(path, 'w') as f:
+        f.write(text)
+    print(f'[findings] rewrote {", ".join(blocks)} in {path}')
+
+
+def write_summary(selected: List[Method], work_dir: str, out: str,
+                  readme: Optional[str] = None) -> None:
+    """The table and paired comparisons of the methods with results; with
+    ``readme``, that file's marked table and paired differences too."""
     runs = {}
     for method in selected:
         if not method.in_table:
@@ -162,7 +226,10 @@ def write_summary(selected: List[Method], work_dir: str, out: str) -> None:
     with open(f'{out}.md', 'a') as f:
         f.write(f'\nTraining and testing took {hours:.2f} h in total.\n')
     with open(f'{out}.md') as f:
-        print(f.read())
+        table = f.read()
+    print(table)
+    if readme:
+        write_readme(readme, dict(table=table, paired=paired_rows(runs)))
 
 
 def main() -> None:
@@ -197,7 +264,7 @@ def main() -> None:
                       f'masked {metrics["masked/accuracy"]:.2f} '
                       f'({time.perf_counter() - start:.0f} s)')
             write_summary(known, args.work_dir, args.out)
-    write_summary(known, args.work_dir, args.out)
+    write_summary(known, args.work_dir, args.out, args.readme)
 
 
 if __name__ == '__main__':

@@ -102,3 +102,53 @@ def test_table_lists_every_recorded_method_not_only_the_selected(
     rows = [line.split(' | ')[0] for line in
             (tmp_path / 'table.md').read_text().splitlines()]
     assert rows.count('| nonmasked') == 2 and rows.count('| both') == 2
+
+
+def _records(accuracies):
+    return [{'fold': fold, 'metrics': {'non_masked/accuracy': nm,
+                                       'masked/accuracy': m}}
+            for fold, (nm, m) in enumerate(accuracies)]
+
+
+def test_readme_paired_rows_against_independent_computation():
+    """Made-up folds: each listed pair with results gives one row of mean ±
+    std and the paired t-test's p; pairs without results are left out."""
+    from scipy.stats import ttest_rel
+    runs = {'nonmasked': _records([(80, 20), (70, 30), (75, 25)]),
+            'featkd': _records([(78, 41), (69, 52), (74, 44)])}
+    rows = findings.paired_rows(runs).splitlines()
+    assert len(rows) == 3  # header, rule, featkd - nonmasked only
+    nm_p = ttest_rel([78, 69, 74], [80, 70, 75]).pvalue
+    m_p = ttest_rel([41, 52, 44], [20, 30, 25]).pvalue
+    assert rows[2] == (f'| `featkd` | `nonmasked` | 3 | -1.33 ± 0.58 '
+                       f'(p={nm_p:.3g}) | +20.67 ± 1.53 (p={m_p:.3g}) |')
+
+
+def test_readme_blocks_are_rewritten_between_their_markers(tmp_path):
+    readme = tmp_path / 'README.md'
+    readme.write_text('intro\n<!-- findings:table -->\nold table\n'
+                      '<!-- /findings:table -->\nmiddle\n'
+                      '<!-- findings:paired -->\n<!-- /findings:paired -->'
+                      '\nend\n')
+    findings.write_readme(str(readme), dict(table='| new |\n',
+                                            paired='| diff |'))
+    assert readme.read_text() == (
+        'intro\n<!-- findings:table -->\n\n| new |\n\n'
+        '<!-- /findings:table -->\nmiddle\n<!-- findings:paired -->\n\n'
+        '| diff |\n\n<!-- /findings:paired -->\nend\n')
+
+
+def test_readme_without_both_markers_is_left_untouched(tmp_path):
+    readme = tmp_path / 'README.md'
+    text = '<!-- findings:table -->\nold\n<!-- /findings:table -->\n'
+    readme.write_text(text)
+    with pytest.raises(ValueError, match=r'README\.md: needs one '
+                       r'<!-- findings:paired -->'):
+        findings.write_readme(str(readme), dict(table='new', paired='x'))
+    assert readme.read_text() == text
+
+
+def test_the_shipped_readme_has_the_findings_markers():
+    text = (REPO / 'README.md').read_text()
+    for marker in ('table', 'paired'):
+        findings.splice(text, marker, 'x', 'README.md')  # ValueError if not
