@@ -23,7 +23,7 @@ import os
 import os.path as osp
 import shutil
 import time
-from typing import Dict, List, NamedTuple, Optional
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from mmsde.apis import pretrain_faces
 from mmsde.apis.kfold import (RESULT_FILE, format_difference,
@@ -159,18 +159,19 @@ def keep_record(work_dir: str, record_dir: str, method: Method,
         shutil.copyfile(src, dst)
 
 
-def paired_rows(runs: Dict[str, list], pairs=README_PAIRS) -> str:
+def paired_rows(runs: Dict[str, list],
+                pairs: Sequence[Tuple[str, str]] = README_PAIRS) -> str:
     """Markdown table of the fold-paired differences of ``pairs`` whose
     runs both have results (non-masked and masked accuracy)."""
+    views = METRICS[:2]
     lines = ['| run | reference | folds | Δ non-masked | Δ masked |',
              '| --- | --- | --- | --- | --- |']
     for run, ref in pairs:
         if run in runs and ref in runs:
-            diff = paired_comparison(runs[run], runs[ref], METRICS[:2])
-            cells = [format_difference(diff[m]) for m in METRICS[:2]]
-            lines.append(f'| `{run}` | `{ref}` | '
-                         f'{diff[METRICS[0]]["n"]} | ' + ' | '.join(cells)
-                         + ' |')
+            diff = paired_comparison(runs[run], runs[ref], views)
+            cells = [str(diff[views[0]]['n'])] + [
+                format_difference(diff[m]) for m in views]
+            lines.append(f'| `{run}` | `{ref}` | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
 
