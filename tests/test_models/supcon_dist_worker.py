@@ -29,6 +29,9 @@ CASES = {
                           memory_size=12),
     'simclr_memory': dict(contrast_mode='all', use_labels=False,
                           memory_size=12),
+    # the twin on the other rank's columns is left out too
+    'labels_no_twins': dict(contrast_mode='all', use_labels=True,
+                            memory_size=12, exclude_twins=True),
 }
 
 
@@ -36,7 +39,8 @@ def case_loss(case: dict, rank: int = 0, world: int = 1) -> SupConLoss:
     """The case's loss, its memory filled from an earlier batch when it has
     one (each rank passes its slice; the memory holds the gathered batch)."""
     loss = SupConLoss(0.2, contrast_mode=case['contrast_mode'],
-                      memory_size=case.get('memory_size', 0))
+                      memory_size=case.get('memory_size', 0),
+                      exclude_twins=case.get('exclude_twins', False))
     if loss.memory_size:
         generator = torch.Generator().manual_seed(1)
         earlier = torch.randn(8, 2, 6, generator=generator,

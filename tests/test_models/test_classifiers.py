@@ -3,6 +3,7 @@ computations, ImageClassifier-identical prediction and checkpoints; the
 paired data preprocessor."""
 import copy
 import math
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -15,6 +16,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import mmsde.models  # noqa: F401
+from mmsde.engine import LossWarmupHook
 from mmsde.models import PairedClsDataPreprocessor, SupConLoss
 
 SIZE = 64  # layer4 maps of 2x2
@@ -196,6 +198,25 @@ def test_supcon_losses_per_stage(stage, pair_batch):
     assert (head_grad is None) == (stage == 'pretrain')
     assert model.backbone.conv1.weight.grad is not None
     assert model.projector.fc0.weight.grad is not None
+
+
+def test_warmup_hook_ramps_the_supcon_term(pair_batch):
+    nm, m, labels = pair_batch
+    model = MODELS.build(supcon_cfg()).train()
+    full = model.loss([nm, m], samples(labels))
+    hook = LossWarmupHook('contrast_scale', warmup_iters=4, begin_iter=10)
+    for iteration, scale in ((0, 0.), (9, 0.), (10, 0.25), (11, 0.5),
+                             (13, 1.), (50, 1.)):
+        hook.before_train_iter(SimpleNamespace(model=model,
+                                               iter=iteration), 0)
+        assert model.contrast_scale == scale
+        losses = model.loss([nm, m], samples(labels))
+        torch.testing.assert_close(losses['loss_supcon'],
+                                   scale * full['loss_supcon'])
+        torch.testing.assert_close(losses['loss_cls'], full['loss_cls'])
+    with pytest.raises(ValueError, match='begin_iter must be an integer '
+                       '>= 0, got -1'):
+        LossWarmupHook('contrast_scale', 4, begin_iter=-1)
 
 
 def test_supcon_stage_is_checked():

@@ -11,8 +11,10 @@ from mmsde.models.losses import SupConLoss
 
 
 def naive_supcon(features, labels=None, mask=None, temperature=0.07,
-                 base_temperature=0.07, contrast_mode='all'):
-    """The loss of the paper, written out anchor by anchor in float64."""
+                 base_temperature=0.07, contrast_mode='all',
+                 exclude_twins=False):
+    """The loss of the paper, written out anchor by anchor in float64;
+    ``exclude_twins``: an anchor's own sample is left out entirely."""
     z = features.double()
     z = z / z.norm(dim=-1, keepdim=True)
     num, num_views, _ = z.shape
@@ -27,7 +29,8 @@ def naive_supcon(features, labels=None, mask=None, temperature=0.07,
     losses = []
     for a in range(anchor_views):
         for i in range(num):
-            others = [(j, w) for (j, w) in contrast if (j, w) != (i, a)]
+            others = [(j, w) for (j, w) in contrast
+                      if j != i or (w != a and not exclude_twins)]
             sims = {(j, w): float(z[i, a] @ z[j, w]) / temperature
                     for (j, w) in others}
             log_denom = math.log(sum(math.exp(s) for s in sims.values()))
@@ -87,6 +90,29 @@ def test_matches_naive_loop_with_explicit_mask(mode):
     expected = naive_supcon(features, mask=mask, temperature=0.3,
                             contrast_mode=mode)
     assert loss.item() == pytest.approx(expected, rel=1e-10)
+
+
+@pytest.mark.parametrize('mode', ['all', 'one'])
+@pytest.mark.parametrize('num_views', [2, 3])
+def test_excluded_twins_match_naive_loop(mode, num_views):
+    torch.manual_seed(4)
+    features = torch.randn(7, num_views, 5, dtype=torch.float64)
+    labels = torch.tensor([0, 1, 0, 2, 1, 0, 3])  # 2, 3: only twins
+    loss = SupConLoss(0.1, 0.1, contrast_mode=mode, exclude_twins=True)
+    expected = naive_supcon(features, labels, temperature=0.1,
+                            base_temperature=0.1, contrast_mode=mode,
+                            exclude_twins=True)
+    assert loss(features, labels).item() == pytest.approx(expected,
+                                                          rel=1e-10)
+
+
+def test_excluded_twins_need_labels_and_a_contrast():
+    with pytest.raises(ValueError, match='exclude_twins needs labels'):
+        SupConLoss(exclude_twins=True)(torch.randn(4, 2, 3))
+    features = torch.randn(1, 2, 3, requires_grad=True)  # its twin only
+    loss = SupConLoss(exclude_twins=True)(features, torch.tensor([0]))
+    loss.backward()
+    assert loss.item() == 0 and features.grad.abs().sum() == 0
 
 
 def test_mask_from_labels_equals_labels():

@@ -33,6 +33,9 @@ class SupConClassifier(ImageClassifier):
       sees no unused parameters). Stage 2 trains a linear classifier on the
       frozen backbone as a plain ``ImageClassifier``.
 
+    ``contrast_scale`` (1 unless :class:`LossWarmupHook` ramps it, e.g.
+    ``scale_name='contrast_scale'``) multiplies ``loss_supcon``.
+
     ``predict`` is :class:`ImageClassifier`'s; the projector is the only
     extra module, so checkpoints load into an ``ImageClassifier`` with
     ``strict=False`` (unexpected keys ``projector.*``).
@@ -64,6 +67,7 @@ class SupConClassifier(ImageClassifier):
         self.projector = build_module(projector)
         self.contrast_loss = build_module(contrast_loss)
         self.stage = stage
+        self.contrast_scale = 1.0
         if stage == 'pretrain' and self.with_head:
             self.head.requires_grad_(False)
 
@@ -102,7 +106,8 @@ class SupConClassifier(ImageClassifier):
         feats = self.extract_feat(torch.cat(views))
         z = self.project(feats).view(num_views, batch, -1).transpose(0, 1)
         labels = torch.cat([sample.gt_label for sample in data_samples])
-        losses = dict(loss_supcon=self.contrast_loss(z, labels))
+        losses = dict(
+            loss_supcon=self.contrast_scale * self.contrast_loss(z, labels))
         if self.stage == 'joint':
             losses.update(
                 suffix_losses(

@@ -54,6 +54,13 @@ class SupConLoss(nn.Module):
     gathered batch, so the memories stay equal. Explicit ``mask`` cannot be
     combined with it.
 
+    Twins (``exclude_twins=True``): the other views of an anchor's own
+    sample are left out of its positives and of its contrast, so only
+    other samples of its label are positives. When the views share more
+    than the label (a face and its masked copy share the identity), the
+    twin can be matched by that alone; excluded, it gives no such
+    shortcut. Needs labels or a mask (else no anchor has a positive).
+
     Args:
         temperature: Temperature ``T`` of the softmax.
         base_temperature: ``T_base``; the loss is scaled by
@@ -64,6 +71,8 @@ class SupConLoss(nn.Module):
         loss_weight: Weight of the loss.
         gather_distributed: Contrast against the samples of all ranks.
         memory_size: Views kept in the cross-batch memory; 0 disables it.
+        exclude_twins: Leave the other views of an anchor's sample out of
+            its positives and contrast.
     """
 
     def __init__(self,
@@ -72,7 +81,8 @@ class SupConLoss(nn.Module):
                  contrast_mode: str = 'all',
                  loss_weight: float = 1.0,
                  gather_distributed: bool = True,
-                 memory_size: int = 0) -> None:
+                 memory_size: int = 0,
+                 exclude_twins: bool = False) -> None:
         super().__init__()
         if contrast_mode not in CONTRAST_MODES:
             raise ValueError(f'SupConLoss: contrast_mode must be one of '
@@ -90,6 +100,7 @@ class SupConLoss(nn.Module):
             raise ValueError(f'SupConLoss: memory_size must be >= 0, got '
                              f'{memory_size}')
         self.memory_size = memory_size
+        self.exclude_twins = exclude_twins
         self.register_buffer('memory', torch.zeros(0), persistent=False)
         self.register_buffer('memory_labels', torch.zeros(0, dtype=torch.long),
                              persistent=False)
@@ -126,6 +137,10 @@ class SupConLoss(nn.Module):
                 f'SupConLoss: single-view features {tuple(features.shape)} '
                 'without labels or mask have no positives; pass labels, '
                 'a mask, or [N, V, D] features with V >= 2')
+        if self.exclude_twins and labels is None and mask is None:
+            raise ValueError('SupConLoss: exclude_twins needs labels or a '
+                             'mask (without them a twin is the only '
+                             'positive)')
         with torch.autocast(device_type=features.device.type, enabled=False):
             loss = self._loss(features, labels, mask)
         return self.loss_weight * loss
@@ -149,13 +164,14 @@ class SupConLoss(nn.Module):
         anchor_views = num_views if self.contrast_mode == 'all' else 1
         anchors = z[:, :anchor_views].transpose(0, 1).reshape(
             anchor_views * num, -1)
-        if contrast.size(0) < 2:  # nothing to contrast with
+        own_views = num_views if self.exclude_twins else 1
+        if contrast.size(0) <= own_views:  # nothing to contrast with
             return z.sum() * 0.
 
-        is_self = _self_mask(anchor_views, num, total, num_views,
-                             rank * num, z.device)
+        excluded = _excluded_mask(anchor_views, num, total, num_views,
+                                  rank * num, z.device, self.exclude_twins)
         positives = positives.repeat(anchor_views, num_views)
-        positives = positives.masked_fill(is_self, 0.)
+        positives = positives.masked_fill(excluded, 0.)
         logits = anchors @ contrast.T
         if self.memory.numel():  # past views: more contrast, more positives
             if self.memory.size(1) != z.size(-1):
@@ -163,7 +179,7 @@ class SupConLoss(nn.Module):
                     f'SupConLoss: features of dimension {z.size(-1)} do not '
                     f'fit the memory of dimension {self.memory.size(1)}')
             logits = torch.cat([logits, anchors @ self.memory.to(dtype).T], 1)
-            is_self = F.pad(is_self, (0, len(self.memory)), value=False)
+            excluded = F.pad(excluded, (0, len(self.memory)), value=False)
             local = all_labels[rank * num:(rank + 1) * num, None]
             remembered = (local == self.memory_labels[None, :]).to(dtype)
             positives = torch.cat(
@@ -176,7 +192,7 @@ class SupConLoss(nn.Module):
         logits = logits / self.temperature
         logits = logits - logits.max(dim=1, keepdim=True).values.detach()
         log_prob = logits - torch.logsumexp(
-            logits.masked_fill(is_self, float('-inf')), dim=1, keepdim=True)
+            logits.masked_fill(excluded, float('-inf')), dim=1, keepdim=True)
 
         num_positives = positives.sum(dim=1)
         valid = num_positives > 0
@@ -241,14 +257,18 @@ def _as_views(features: torch.Tensor) -> torch.Tensor:
     return features
 
 
-def _self_mask(anchor_views: int, num: int, total: int, num_views: int,
-               offset: int, device: torch.device) -> torch.Tensor:
+def _excluded_mask(anchor_views: int, num: int, total: int,
+                   num_views: int, offset: int, device: torch.device,
+                   with_twins: bool = False) -> torch.Tensor:
     """``[anchor_views * N, num_views * M]``: True where an anchor meets
-    itself (anchor ``a * N + i`` is contrast column ``a * M + offset + i``).
+    itself (anchor ``a * N + i`` is contrast column ``a * M + offset + i``)
+    and, ``with_twins``, the other views of its sample (columns
+    ``w * M + offset + i``).
     """
     rows = torch.arange(anchor_views * num, device=device)
     view, index = rows // num, rows % num
-    is_self = torch.zeros(anchor_views * num, num_views * total,
-                          dtype=torch.bool, device=device)
-    is_self[rows, view * total + offset + index] = True
-    return is_self
+    excluded = torch.zeros(anchor_views * num, num_views * total,
+                           dtype=torch.bool, device=device)
+    for column_view in range(num_views) if with_twins else [view]:
+        excluded[rows, column_view * total + offset + index] = True
+    return excluded
