@@ -32,6 +32,8 @@ CASES = {
     # the twin on the other rank's columns is left out too
     'labels_no_twins': dict(contrast_mode='all', use_labels=True,
                             memory_size=12, exclude_twins=True),
+    'labels_twin_across_views': dict(contrast_mode='all', use_labels=True,
+                                     memory_size=12, cross_view='twin'),
 }
 
 
@@ -40,7 +42,8 @@ def case_loss(case: dict, rank: int = 0, world: int = 1) -> SupConLoss:
     one (each rank passes its slice; the memory holds the gathered batch)."""
     loss = SupConLoss(0.2, contrast_mode=case['contrast_mode'],
                       memory_size=case.get('memory_size', 0),
-                      exclude_twins=case.get('exclude_twins', False))
+                      exclude_twins=case.get('exclude_twins', False),
+                      cross_view=case.get('cross_view', 'label'))
     if loss.memory_size:
         generator = torch.Generator().manual_seed(1)
         earlier = torch.randn(8, 2, 6, generator=generator,

@@ -220,23 +220,30 @@ def test_collapsed_embeddings_sit_at_the_uniform_value_without_gradient():
     assert spread.grad.abs().max().item() > 1e-2
 
 
-def naive_with_memory(features, labels, memory, memory_labels, temperature):
+def naive_with_memory(features, labels, memory, memory_labels, temperature,
+                      memory_views=None, twin_across_views=False):
     """Each view of the batch against the batch's other views and the
-    remembered ones (contrast only, never anchors), written out."""
+    remembered ones (contrast only, never anchors), written out;
+    ``twin_across_views``: in another view only the twin is a positive, and
+    the others of the anchor's label are skipped."""
     z = F.normalize(features.double(), dim=-1)
     mem = F.normalize(memory.double(), dim=-1)
     num, num_views, _ = z.shape
-    items = [((j, w), z[j, w], int(labels[j])) for w in range(num_views)
+    items = [((j, w), w, z[j, w], int(labels[j])) for w in range(num_views)
              for j in range(num)]
-    items += [(('memory', k), mem[k], int(memory_labels[k]))
+    items += [(('memory', k), None if memory_views is None else
+               int(memory_views[k]), mem[k], int(memory_labels[k]))
               for k in range(len(mem))]
     losses = []
     for a in range(num_views):
         for i in range(num):
+            label = int(labels[i])
             others = [(float(z[i, a] @ v) / temperature, y)
-                      for key, v, y in items if key != (i, a)]
+                      for key, view, v, y in items if key != (i, a) and not (
+                          twin_across_views and view != a and y == label
+                          and key[0] != i)]
             log_denom = math.log(sum(math.exp(s) for s, _ in others))
-            pos = [s - log_denom for s, y in others if y == int(labels[i])]
+            pos = [s - log_denom for s, y in others if y == label]
             if pos:
                 losses.append(-sum(pos) / len(pos))
     return sum(losses) / len(losses)
@@ -266,6 +273,35 @@ def test_cross_batch_memory_equals_the_loss_over_batch_and_memory():
     newest = F.normalize(second.detach().transpose(0, 1).reshape(6, 5), dim=-1)
     torch.testing.assert_close(loss.memory, newest)
     assert loss.memory_labels.tolist() == [2, 0, 3, 2, 0, 3]
+
+
+@pytest.mark.parametrize('num_views', [2, 3])
+def test_twin_only_across_views_with_memory_matches_naive_loop(num_views):
+    torch.manual_seed(5)
+    loss = SupConLoss(temperature=0.2, base_temperature=0.2, memory_size=7,
+                      cross_view='twin')
+    first, first_labels = torch.randn(4, num_views, 5), torch.tensor(
+        [0, 1, 2, 1])
+    empty = torch.zeros(0, 5)
+    assert loss(first, first_labels).item() == pytest.approx(
+        naive_with_memory(first, first_labels, empty, [], 0.2, [],
+                          twin_across_views=True), rel=1e-5)
+    assert loss.memory_views.tolist() == ([0] * 4 + [1] * 3)  # view-major
+    memory, memory_labels = loss.memory.clone(), loss.memory_labels.clone()
+    second = torch.randn(3, num_views, 5)
+    second_labels = torch.tensor([1, 0, 3])
+    expected = naive_with_memory(second, second_labels, memory,
+                                 memory_labels, 0.2, loss.memory_views,
+                                 twin_across_views=True)
+    assert loss(second, second_labels).item() == pytest.approx(expected,
+                                                               rel=1e-5)
+    # two samples of label 1: the default also pulls across their views
+    plain = SupConLoss(temperature=0.2, base_temperature=0.2)
+    assert plain(first, first_labels).item() != pytest.approx(
+        SupConLoss(temperature=0.2, base_temperature=0.2,
+                   cross_view='twin')(first, first_labels).item())
+    with pytest.raises(ValueError, match='cross_view must be one of'):
+        SupConLoss(cross_view='none')
 
 
 def test_the_memory_is_filled_only_in_training_and_not_saved():

@@ -10,6 +10,7 @@ from mmpretrain.registry import MODELS
 from ..utils import all_gather_with_grad
 
 CONTRAST_MODES = ('all', 'one')
+CROSS_VIEW = ('label', 'twin')
 
 
 @MODELS.register_module()
@@ -61,6 +62,14 @@ class SupConLoss(nn.Module):
     twin can be matched by that alone; excluded, it gives no such
     shortcut. Needs labels or a mask (else no anchor has a positive).
 
+    Across views (``cross_view='twin'``): a view of another sample is a
+    positive only in the anchor's own view; across views only the twin is,
+    and the other views of the anchor's label are left out of its contrast
+    (neither pulled nor pushed). Each view then groups by label on its
+    own, and the views are tied by the twins alone (e.g. a masked face is
+    not pulled towards the non-masked faces of its expression, whose
+    mouths the mask hides). The memory keeps each view's index for this.
+
     Args:
         temperature: Temperature ``T`` of the softmax.
         base_temperature: ``T_base``; the loss is scaled by
@@ -73,6 +82,8 @@ class SupConLoss(nn.Module):
         memory_size: Views kept in the cross-batch memory; 0 disables it.
         exclude_twins: Leave the other views of an anchor's sample out of
             its positives and contrast.
+        cross_view: Positives in other views: ``'label'`` (all of the
+            label) or ``'twin'`` (the anchor's own sample only).
     """
 
     def __init__(self,
@@ -82,7 +93,8 @@ class SupConLoss(nn.Module):
                  loss_weight: float = 1.0,
                  gather_distributed: bool = True,
                  memory_size: int = 0,
-                 exclude_twins: bool = False) -> None:
+                 exclude_twins: bool = False,
+                 cross_view: str = 'label') -> None:
         super().__init__()
         if contrast_mode not in CONTRAST_MODES:
             raise ValueError(f'SupConLoss: contrast_mode must be one of '
@@ -101,8 +113,14 @@ class SupConLoss(nn.Module):
                              f'{memory_size}')
         self.memory_size = memory_size
         self.exclude_twins = exclude_twins
+        if cross_view not in CROSS_VIEW:
+            raise ValueError(f'SupConLoss: cross_view must be one of '
+                             f'{CROSS_VIEW}, got {cross_view!r}')
+        self.cross_view = cross_view
         self.register_buffer('memory', torch.zeros(0), persistent=False)
         self.register_buffer('memory_labels', torch.zeros(0, dtype=torch.long),
+                             persistent=False)
+        self.register_buffer('memory_views', torch.zeros(0, dtype=torch.long),
                              persistent=False)
 
     def forward(self,
@@ -172,6 +190,16 @@ class SupConLoss(nn.Module):
                                   rank * num, z.device, self.exclude_twins)
         positives = positives.repeat(anchor_views, num_views)
         positives = positives.masked_fill(excluded, 0.)
+        anchor_view = torch.arange(anchor_views * num, device=z.device) // num
+        if self.cross_view == 'twin':
+            own = _excluded_mask(anchor_views, num, total, num_views,
+                                 rank * num, z.device, with_twins=True)
+            column_view = torch.arange(num_views * total,
+                                       device=z.device) // total
+            hidden = (positives > 0) & ~own & (
+                anchor_view[:, None] != column_view[None, :])
+            positives = positives.masked_fill(hidden, 0.)
+            excluded = excluded | hidden
         logits = anchors @ contrast.T
         if self.memory.numel():  # past views: more contrast, more positives
             if self.memory.size(1) != z.size(-1):
@@ -179,16 +207,23 @@ class SupConLoss(nn.Module):
                     f'SupConLoss: features of dimension {z.size(-1)} do not '
                     f'fit the memory of dimension {self.memory.size(1)}')
             logits = torch.cat([logits, anchors @ self.memory.to(dtype).T], 1)
-            excluded = F.pad(excluded, (0, len(self.memory)), value=False)
             local = all_labels[rank * num:(rank + 1) * num, None]
-            remembered = (local == self.memory_labels[None, :]).to(dtype)
+            remembered = (local == self.memory_labels[None, :]).repeat(
+                anchor_views, 1)
+            hidden = torch.zeros_like(remembered)
+            if self.cross_view == 'twin':
+                hidden = remembered & (
+                    anchor_view[:, None] != self.memory_views[None, :])
+            excluded = torch.cat([excluded, hidden], dim=1)
             positives = torch.cat(
-                [positives, remembered.repeat(anchor_views, 1)], dim=1)
+                [positives, (remembered & ~hidden).to(dtype)], dim=1)
         if self.memory_size and self.training:
             # without labels, remembered views are negatives only (-1)
             keys = all_labels if labels is not None else torch.full_like(
                 all_labels, -1)
-            self._remember(contrast.detach(), keys.repeat(num_views))
+            view_index = torch.arange(num_views, device=z.device)
+            self._remember(contrast.detach(), keys.repeat(num_views),
+                           view_index.repeat_interleave(total))
         logits = logits / self.temperature
         logits = logits - logits.max(dim=1, keepdim=True).values.detach()
         log_prob = logits - torch.logsumexp(
@@ -237,14 +272,18 @@ class SupConLoss(nn.Module):
         return labels[:, None] == all_labels[None, :], all_labels
 
     @torch.no_grad()
-    def _remember(self, views: torch.Tensor, labels: torch.Tensor) -> None:
-        """Put the batch's normalised views (view-major, all ranks) in
-        front of the memory and keep the newest ``memory_size``."""
+    def _remember(self, views: torch.Tensor, labels: torch.Tensor,
+                  view_index: torch.Tensor) -> None:
+        """Put the batch's normalised views (view-major, all ranks), their
+        labels and view indices in front of the memory and keep the newest
+        ``memory_size``."""
         if self.memory.numel():
             views = torch.cat([views, self.memory.to(views.dtype)])
             labels = torch.cat([labels, self.memory_labels])
+            view_index = torch.cat([view_index, self.memory_views])
         self.memory = views[:self.memory_size].float()
         self.memory_labels = labels[:self.memory_size]
+        self.memory_views = view_index[:self.memory_size]
 
 
 def _as_views(features: torch.Tensor) -> torch.Tensor:
