@@ -3,8 +3,10 @@
 Run folds (sequentially, or one per launch on a cluster), then summarize:
 
     python tools/kfold.py run CONFIG --work-dir work_dirs/base --num-folds 10
-    python tools/kfold.py run CONFIG --work-dir work_dirs/base --folds 3   # one fold
-    torchrun --nproc_per_node 2 tools/kfold.py run CONFIG ... --launcher pytorch
+    # one fold
+    python tools/kfold.py run CONFIG --work-dir work_dirs/base --folds 3
+    torchrun --nproc_per_node 2 tools/kfold.py run CONFIG ... \
+        --launcher pytorch
     python tools/kfold.py run KD_CONFIG --work-dir work_dirs/kd --cfg-options \
         'model.teacher_ckpt=work_dirs/base/fold{fold}/best_*.pth'
     python tools/kfold.py summarize work_dirs/base work_dirs/kd --out results \

@@ -273,5 +273,6 @@ def test_truncated_jpeg(tmp_path, fer_data):
     assert len(MSDE(str(root), split='all', fold=None)) == 4
     bad = root / 'MSD-ME' / '2_1_a.jpg'
     bad.write_bytes(buf.getvalue()[:len(buf.getvalue()) // 2])
-    with pytest.raises(ValueError, match=f'cannot read image {bad}.*truncated'):
+    with pytest.raises(ValueError,
+                       match=f'cannot read image {bad}.*truncated'):
         MSDE(str(root), split='all', fold=None)

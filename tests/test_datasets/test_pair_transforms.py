@@ -92,7 +92,8 @@ def test_pack_pair_as_two_views(pair_paths):
 
 
 def test_errors_name_the_problem(pair_paths):
-    with pytest.raises(ValueError, match='img_path = \\[non_masked, masked\\]'):
+    with pytest.raises(ValueError,
+                       match='img_path = \\[non_masked, masked\\]'):
         LoadImagePair()(dict(img_path=pair_paths[0]))
     with pytest.raises(TypeError, match='LoadImagePair'):
         PairedTransform(AUGMENT)(dict(img=np.zeros((8, 8, 3), np.uint8)))

@@ -142,8 +142,8 @@ def test_class_names_fall_back_to_indices():
         SAMPLES,
         meta=False)
     assert results['masked/class_accuracy/6'] == pytest.approx(50.0)
-    assert results['non_masked/confusion_matrix'].shape == (NUM_CLASSES,
-                                                             NUM_CLASSES)
+    shape = results['non_masked/confusion_matrix'].shape
+    assert shape == (NUM_CLASSES, NUM_CLASSES)
 
 
 def test_empty_group_is_omitted_with_one_warning():

@@ -1,4 +1,5 @@
-"""End to end through the command-line tools: train, test, resume, load_from."""
+"""End to end through the command-line tools: train, test, resume,
+load_from."""
 import pickle
 import re
 import subprocess

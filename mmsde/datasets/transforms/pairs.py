@@ -1,4 +1,5 @@
-"""Transforms for paired samples: two images of one face, ``[non_masked, masked]``.
+"""Transforms for paired samples: two images of one face,
+``[non_masked, masked]``.
 
 A paired sample's ``img_path`` (and, after loading, ``img``) is a list of two
 entries in that fixed order. :class:`LoadImagePair` loads both and
