@@ -107,6 +107,11 @@ def ablations(work_dir: str) -> List[Method]:
                {'model.paired_loss.loss_weight': 0.0}),
         Method('supcon-joint, lambda=0', PAIRED.format('supcon-joint'),
                {'model.contrast_loss.loss_weight': 0.0}),
+        # as the authors pair: one augmentation draw for both images
+        Method('supcon-joint, lambda=0, shared draws',
+               PAIRED.format('supcon-joint'),
+               {'model.contrast_loss.loss_weight': 0.0,
+                'train_dataloader.dataset.pipeline.1.share_draws': True}),
         Method('featlogitkd, weights=0', DISTILL.format('featlogitkd'), dict(
             teacher, **{'model.feature_loss.loss_weight': 0.0,
                         'model.logit_loss.loss_weight': 0.0})),
@@ -140,8 +145,9 @@ def parse_args() -> argparse.Namespace:
 
 
 def dir_name(method: Method) -> str:
-    """A folder name for a method (ablation names hold spaces)."""
-    return method.name.replace(', ', '_').replace('=', '')
+    """A folder name for a method (ablation names hold commas, spaces and
+    ``=``)."""
+    return method.name.replace(', ', '_').replace('=', '').replace(' ', '-')
 
 
 def keep_record(work_dir: str, record_dir: str, method: Method,

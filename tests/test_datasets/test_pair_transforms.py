@@ -1,4 +1,5 @@
-"""Paired samples get identical augmentation on both images."""
+"""Paired samples get identical augmentation on both images, or independent
+draws with ``share_draws=False``."""
 import cv2
 import numpy as np
 import pytest
@@ -65,6 +66,25 @@ def test_pair_matches_single_image_pipeline(pair_paths):
             single = Compose([dict(type='LoadImageFromFile')] + AUGMENT)(
                 dict(img_path=path))
             np.testing.assert_array_equal(out, single['img'])
+
+
+def test_independent_draws_continue_the_generators(pair_paths):
+    """share_draws=False: the views are the single-image pipeline run on one
+    image after the other from the same seed, so identical images differ."""
+    pipeline = [dict(type='LoadImagePair'),
+                dict(type='PairedTransform', transforms=AUGMENT,
+                     share_draws=False)]
+    twins = [pair_paths[0], pair_paths[0]]
+    differ = 0
+    for seed in range(5):
+        a, b = run(pipeline, twins, seed)['img']
+        np.random.seed(seed)
+        single = Compose([dict(type='LoadImageFromFile')] + AUGMENT)
+        expected = [single(dict(img_path=p))['img'] for p in twins]
+        np.testing.assert_array_equal(a, expected[0])
+        np.testing.assert_array_equal(b, expected[1])
+        differ += a.shape != b.shape or not np.array_equal(a, b)
+    assert differ == 5
 
 
 def test_different_seeds_give_different_augmentations(pair_paths):

@@ -18,7 +18,7 @@ TWO_VIEW_MODELS = ('PairedClassifier', 'SupConClassifier')
 def _get(cfg: Config, dotted: str):
     node = cfg
     for key in dotted.split('.'):
-        node = node[key]
+        node = node[int(key)] if isinstance(node, list) else node[key]
     return node
 
 

@@ -74,20 +74,30 @@ class LoadImagePair(BaseTransform):
 
 @TRANSFORMS.register_module()
 class PairedTransform(BaseTransform):
-    """Run a pipeline on every image of ``results['img']`` with the same
-    random draws.
+    """Run a pipeline on every image of ``results['img']``, by default with
+    the same random draws.
 
-    Before each image the global Python, NumPy and torch generators are put
-    back to the same state, so every random transform inside (flip, crop,
-    colour jitter, affine, RandAugment...) picks the same parameters for all
-    images. Afterwards the generators are left as after one run.
+    With ``share_draws=True`` the global Python, NumPy and torch generators
+    are put back to the same state before each image, so every random
+    transform inside (flip, crop, colour jitter, affine, RandAugment...)
+    picks the same parameters for all images, and afterwards they are left
+    as after one run: the views stay pixel-aligned, as feature-map losses
+    between them need (the paired MSE of MSD-E's code, feature
+    distillation). With ``share_draws=False`` each image gets its own draws,
+    the two augmented views of SupCon (Khosla et al. 2020); a pair whose
+    views share every draw is nearly one image seen twice, which halves the
+    augmentation a cross-entropy term gets from the same images (measured
+    in the README, "SupCon: the collapse and its fix").
 
     Args:
         transforms: The pipeline applied to each image.
+        share_draws: Give all images the same random draws.
     """
 
-    def __init__(self, transforms: Sequence[dict]) -> None:
+    def __init__(self, transforms: Sequence[dict],
+                 share_draws: bool = True) -> None:
         self.pipeline = build_pipeline(transforms)
+        self.share_draws = share_draws
 
     def transform(self, results: dict) -> Optional[dict]:
         images: List[np.ndarray] = results['img']
@@ -97,7 +107,8 @@ class PairedTransform(BaseTransform):
         state = _RandomState()
         outputs = []
         for image in images:
-            state.restore()
+            if self.share_draws:
+                state.restore()
             view = self.pipeline(dict(deepcopy(_without_img(results)),
                                       img=image))
             if view is None:
@@ -110,7 +121,8 @@ class PairedTransform(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return f'{self.__class__.__name__}({self.pipeline})'
+        return (f'{self.__class__.__name__}({self.pipeline}, '
+                f'share_draws={self.share_draws})')
 
 
 def build_pipeline(transforms: Sequence) -> Compose:
