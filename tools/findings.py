@@ -52,7 +52,10 @@ README_PAIRS = (
     ('featkd', 'both'), ('logitkd', 'both'), ('featlogitkd', 'both'),
     ('featkd-cached', 'both'), ('paired-mse', 'both'),
     ('supcon-joint', 'both'), ('scn', 'both'), ('dan', 'both'),
-    ('scan-cci', 'both'))
+    ('scan-cci', 'both'),
+    # sanity ablations (listed when they have results)
+    ('paired-mse, alpha=0', 'both'), ('supcon-joint, lambda=0', 'both'),
+    ('supcon-joint, lambda=0, shared draws', 'both'))
 
 
 class Method(NamedTuple):

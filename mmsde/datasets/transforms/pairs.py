@@ -84,10 +84,10 @@ class PairedTransform(BaseTransform):
     as after one run: the views stay pixel-aligned, as feature-map losses
     between them need (the paired MSE of MSD-E's code, feature
     distillation). With ``share_draws=False`` each image gets its own draws,
-    the two augmented views of SupCon (Khosla et al. 2020); a pair whose
-    views share every draw is nearly one image seen twice, which halves the
-    augmentation a cross-entropy term gets from the same images (measured
-    in the README, "SupCon: the collapse and its fix").
+    the two augmented views of SupCon (Khosla et al. 2020): a pair whose
+    views share every draw is nearly one image seen twice, half the
+    augmentation of the same images drawn apart (the README's "Sanity
+    ablations" measure what that costs).
 
     Args:
         transforms: The pipeline applied to each image.
