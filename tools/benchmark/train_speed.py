@@ -241,6 +241,12 @@ def median_run(results: List[dict]) -> dict:
                 high=ordered[-1]['samples_per_s'])
 
 
+def seconds(value: float) -> str:
+    """Seconds to 3 decimals, or to 6 when shorter than a millisecond (a
+    tiny batch from the dataloader alone), so no time prints as 0.000."""
+    return f'{value:.3f}' if value >= 1e-3 else f'{value:.6f}'
+
+
 def table(rows: List[Dict]) -> str:
     """The results as a markdown table."""
     bare = {r['config']: r for r in rows if r['variant'] == 'bare'}
@@ -261,8 +267,8 @@ def table(rows: List[Dict]) -> str:
         lines.append(
             f'| {osp.basename(r["config"])} | {name} | '
             f'{r["samples_per_s"]:.1f} [{r["low"]:.1f}-{r["high"]:.1f}] | '
-            f'{r["sec_per_iter"]:.3f} | '
-            f'{r["data_sec"]:.3f} | {r["compute_sec"]:.3f} | '
+            f'{seconds(r["sec_per_iter"])} | '
+            f'{seconds(r["data_sec"])} | {seconds(r["compute_sec"])} | '
             f'{r["peak_rss_mb"]:.0f} / {r["peak_child_rss_mb"]:.0f} | '
             f'{vs_bare} | '
             f'{r["samples_per_s"] / first["samples_per_s"]:.2f} |')
