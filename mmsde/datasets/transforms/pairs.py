@@ -104,10 +104,10 @@ class PairedTransform(BaseTransform):
         if not isinstance(images, (list, tuple)):
             raise TypeError('PairedTransform needs results["img"] to be a '
                             'list of images; load pairs with LoadImagePair')
-        state = _RandomState()
+        state = _RandomState() if self.share_draws else None
         outputs = []
         for image in images:
-            if self.share_draws:
+            if state is not None:
                 state.restore()
             view = self.pipeline(dict(deepcopy(_without_img(results)),
                                       img=image))

@@ -192,8 +192,9 @@ class SupConLoss(nn.Module):
         positives = positives.masked_fill(excluded, 0.)
         anchor_view = torch.arange(anchor_views * num, device=z.device) // num
         if self.cross_view == 'twin':
-            own = _excluded_mask(anchor_views, num, total, num_views,
-                                 rank * num, z.device, with_twins=True)
+            own = excluded if self.exclude_twins else _excluded_mask(
+                anchor_views, num, total, num_views, rank * num, z.device,
+                with_twins=True)
             column_view = torch.arange(num_views * total,
                                        device=z.device) // total
             hidden = (positives > 0) & ~own & (
