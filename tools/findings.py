@@ -7,6 +7,7 @@ interruption (or with more folds) and it continues.
     python tools/findings.py --folds 0 1 2 3 4 5 6 7 8 9
     python tools/findings.py --methods nonmasked both --ablations
     python tools/findings.py --summarize-only
+    python tools/findings.py --methods both --ablations --seeds 1 2
 
 Methods run fold by fold (all methods on a fold, then the next fold), so the
 table after an interruption compares methods on the same folds. Budget:
@@ -17,6 +18,12 @@ Results: WORK_DIR/<method>/fold<k>/test_metrics.json; tables: OUT.md (with
 each run's parameters, training images/s and minutes), OUT.csv and
 OUT_paired.md; with ``--readme README.md`` the README's table and its key
 fold-paired differences are rewritten between their marker comments.
+
+With ``--seeds``, the selected methods run once per seed (``randomness.seed``)
+as ``<method>, seed S`` beside the unseeded table, and OUT_seeds.md compares
+them at equal seeds: each run against `both` of the same seed, paired by fold
+and seed, next to `both` against itself with another seed (the run-to-run
+noise that "level with `both`" is measured against).
 """
 import argparse
 import os
@@ -121,6 +128,14 @@ def ablations(work_dir: str) -> List[Method]:
     ]
 
 
+def seeded(method: Method, seed: int) -> Method:
+    """``method`` with a fixed seed, named ``<method>, seed S``; not a row of
+    the main table (see :func:`write_seed_summary`)."""
+    options = dict(method.options or {}, **{'randomness.seed': seed})
+    return Method(f'{method.name}, seed {seed}', method.config, options,
+                  in_table=False)
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir', default='work_dirs/findings')
@@ -144,6 +159,9 @@ def parse_args() -> argparse.Namespace:
                         help='each finished fold\'s result is copied here '
                         '(commit it: work_dirs/ is not kept) and restored '
                         'from here before a fold runs')
+    parser.add_argument('--seeds', type=int, nargs='+',
+                        help='run the selected methods once per seed '
+                        '(OUT_seeds.md compares them at equal seeds)')
     return parser.parse_args()
 
 
@@ -242,6 +260,41 @@ def write_summary(selected: List[Method], work_dir: str, out: str,
         write_readme(readme, dict(table=table, paired=paired_rows(runs)))
 
 
+def write_seed_summary(selected: List[Method], seeds: Sequence[int],
+                       work_dir: str, out: str) -> None:
+    """``OUT_seeds.md``: the seeded runs' table, each method against `both`
+    at equal seeds (pooled over seeds, paired by fold and seed) and each
+    method against itself with another seed (its run-to-run noise)."""
+    per_seed, pooled, pairs = {}, {}, []
+    for method in selected:
+        for seed in seeds:
+            try:
+                records = load_fold_results(
+                    f'{work_dir}/{dir_name(seeded(method, seed))}')
+            except FileNotFoundError:
+                continue
+            per_seed[f'{method.name}, seed {seed}'] = records
+            pooled.setdefault(f'{method.name}, seeded', []).extend(
+                dict(r, fold=(r['fold'], seed)) for r in records)
+    if not per_seed:
+        print('[findings] no seeded results yet')
+        return
+    for method in selected:
+        if method.name != 'both':
+            pairs.append((f'{method.name}, seeded', 'both, seeded'))
+        ran = [s for s in seeds if f'{method.name}, seed {s}' in per_seed]
+        pairs += [(f'{method.name}, seed {b}', f'{method.name}, seed {a}')
+                  for i, a in enumerate(ran) for b in ran[i + 1:]]
+    write_report(per_seed, METRICS, f'{out}_seeds')
+    with open(f'{out}_seeds.md', 'a') as f:
+        f.write('\nAt equal seeds (`, seeded`: pooled over the seeds, paired '
+                'by fold and seed; `folds` counts the pairs) and between '
+                'seeds (run-to-run noise):\n\n')
+        f.write(paired_rows(dict(per_seed, **pooled), pairs))
+    with open(f'{out}_seeds.md') as f:
+        print(f.read())
+
+
 def main() -> None:
     args = parse_args()
     table_methods = methods(args.work_dir)
@@ -253,6 +306,10 @@ def main() -> None:
             raise SystemExit(f'unknown methods {sorted(unknown)}; known: '
                              f'{[m.name for m in known]}')
         selected = [m for m in known if m.name in args.methods]
+    unseeded = selected
+    if args.seeds:
+        selected = [seeded(m, s) for s in args.seeds for m in unseeded]
+        known = known + selected
     # restore every committed fold (finished folds are then not run again,
     # and the table lists every method with results, run now or not)
     for fold in range(args.num_folds):
@@ -275,6 +332,8 @@ def main() -> None:
                       f'({time.perf_counter() - start:.0f} s)')
             write_summary(known, args.work_dir, args.out)
     write_summary(known, args.work_dir, args.out, args.readme)
+    if args.seeds:
+        write_seed_summary(unseeded, args.seeds, args.work_dir, args.out)
 
 
 if __name__ == '__main__':

@@ -24,6 +24,7 @@ import os.path as osp
 
 from mmengine.config import DictAction
 
+from mmsde.apis import close_process_group
 from mmsde.apis.kfold import (DEFAULT_METRICS, load_fold_results, run_fold,
                               write_report)
 from mmsde.utils import add_trust_argument
@@ -57,18 +58,24 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def run_folds(args: argparse.Namespace) -> None:
+    """Train and test the requested folds, one after the other."""
+    for fold in args.folds or range(args.num_folds):
+        metrics = run_fold(args.config, args.work_dir, fold, args.num_folds,
+                           args.cfg_options, args.launcher, args.amp)
+        shown = ', '.join(f'{k} {metrics[k]:.2f}' for k in DEFAULT_METRICS
+                          if k in metrics)
+        print(f'[kfold] fold {fold}: {shown}')
+
+
 def main() -> None:
     args = parse_args()
     if args.command == 'run':
         os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-        folds = args.folds or range(args.num_folds)
-        for fold in folds:
-            metrics = run_fold(args.config, args.work_dir, fold,
-                               args.num_folds, args.cfg_options,
-                               args.launcher, args.amp)
-            shown = ', '.join(f'{k} {metrics[k]:.2f}'
-                              for k in DEFAULT_METRICS if k in metrics)
-            print(f'[kfold] fold {fold}: {shown}')
+        try:
+            run_folds(args)
+        finally:
+            close_process_group()
         return
     runs = {}
     for item in args.work_dirs:

@@ -10,7 +10,7 @@ import os
 
 from mmengine.config import DictAction
 
-from mmsde.apis import load_config, test
+from mmsde.apis import close_process_group, load_config, test
 from mmsde.utils import add_trust_argument
 
 
@@ -47,7 +47,10 @@ def main() -> None:
         cfg_options=args.cfg_options,
         launcher=args.launcher,
         amp=args.amp)
-    test(cfg, args.checkpoint, out=args.out)
+    try:
+        test(cfg, args.checkpoint, out=args.out)
+    finally:
+        close_process_group()
 
 
 if __name__ == '__main__':

@@ -10,7 +10,7 @@ import os
 
 from mmengine.config import DictAction
 
-from mmsde.apis import load_config, train
+from mmsde.apis import close_process_group, load_config, train
 from mmsde.utils import add_trust_argument
 
 
@@ -58,7 +58,10 @@ def main() -> None:
         amp=args.amp,
         resume=args.resume,
         auto_scale_lr=args.auto_scale_lr)
-    train(cfg)
+    try:
+        train(cfg)
+    finally:
+        close_process_group()
 
 
 if __name__ == '__main__':

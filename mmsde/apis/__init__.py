@@ -1,10 +1,11 @@
 from .export import export_onnx
 from .face_pretrain import (cached_backbone_path, pretrain_faces,
                             register_face_pretrain_scheme)
-from .runner import build_runner, load_config, test, train, train_and_test
+from .runner import (build_runner, close_process_group, load_config, test,
+                     train, train_and_test)
 
 __all__ = [
-    'build_runner', 'cached_backbone_path', 'export_onnx', 'load_config',
-    'pretrain_faces', 'register_face_pretrain_scheme', 'test', 'train',
-    'train_and_test'
+    'build_runner', 'cached_backbone_path', 'close_process_group',
+    'export_onnx', 'load_config', 'pretrain_faces',
+    'register_face_pretrain_scheme', 'test', 'train', 'train_and_test'
 ]

@@ -102,6 +102,18 @@ def _init_cpu_process_group(cfg: Config) -> None:
     dist.init_process_group(backend=cfg.env_cfg.dist_cfg.backend)
 
 
+def close_process_group() -> None:
+    """Leave the distributed process group, if this process joined one.
+
+    Call it before the interpreter exits: gloo's worker threads that outlive
+    the group abort the process at shutdown (``terminate called without an
+    active exception``), which torchrun reports as a failed rank.
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
 def build_runner(cfg: Config) -> Runner:
     """Build a runner, letting a ``runner_type`` in the config pick it."""
     _init_cpu_process_group(cfg)

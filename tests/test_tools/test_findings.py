@@ -152,3 +152,54 @@ def test_the_shipped_readme_has_the_findings_markers():
     text = (REPO / 'README.md').read_text()
     for marker in ('table', 'paired'):
         findings.splice(text, marker, 'x', 'README.md')  # ValueError if not
+
+
+def test_seeded_method_fixes_the_seed_and_keeps_its_options():
+    method = next(m for m in ALL if m.name == 'paired-mse, alpha=0')
+    seeded = findings.seeded(method, 3)
+    assert seeded.name == 'paired-mse, alpha=0, seed 3'
+    assert seeded.options == {'model.paired_loss.loss_weight': 0.0,
+                              'randomness.seed': 3}
+    assert not seeded.in_table and findings.dir_name(seeded) == \
+        'paired-mse_alpha0_seed-3'
+
+
+def test_seed_summary_pairs_by_fold_and_seed(tmp_path):
+    """Made-up seeded folds: a method against `both` pools the seeds and
+    pairs each (fold, seed) with `both`'s; a method against itself with
+    another seed pairs by fold. Checked against scipy on the same pairs."""
+    import json
+
+    from scipy.stats import ttest_rel
+    both, weight0 = (m for m in ALL if m.name in ('both',
+                                                  'supcon-joint, lambda=0'))
+    accuracies = {  # (method, seed): non-masked accuracy of folds 0-2
+        ('both', 1): [70, 75, 80], ('both', 2): [72, 71, 83],
+        ('supcon-joint, lambda=0', 1): [60, 74, 79],
+        ('supcon-joint, lambda=0', 2): [69, 70, 75]}
+    for method in (both, weight0):
+        for seed in (1, 2):
+            for fold, acc in enumerate(accuracies[method.name, seed]):
+                path = tmp_path / findings.dir_name(
+                    findings.seeded(method, seed)) / f'fold{fold}'
+                path.mkdir(parents=True)
+                (path / 'test_metrics.json').write_text(json.dumps(dict(
+                    fold=fold, metrics={'non_masked/accuracy': acc,
+                                        'masked/accuracy': 30.0,
+                                        'overall/accuracy': 50.0})))
+    out = tmp_path / 'table'
+    findings.write_seed_summary([both, weight0], [1, 2], str(tmp_path),
+                                str(out))
+    rows = {tuple(line.split(' | ')[:2]): line.split(' | ')[2:4]
+            for line in (tmp_path / 'table_seeds.md').read_text().splitlines()
+            if line.startswith('| `')}
+    run = accuracies['supcon-joint, lambda=0', 1] + \
+        accuracies['supcon-joint, lambda=0', 2]
+    ref = accuracies['both', 1] + accuracies['both', 2]
+    p = ttest_rel(run, ref).pvalue
+    assert rows['| `supcon-joint, lambda=0, seeded`', '`both, seeded`'] == [
+        '6', f'-4.00 ± 4.00 (p={p:.3g})']
+    p = ttest_rel(accuracies['both', 2], accuracies['both', 1]).pvalue
+    assert rows['| `both, seed 2`', '`both, seed 1`'] == [
+        '3', f'+0.33 ± 3.79 (p={p:.3g})']
+    assert len(rows) == 3  # no seeded method against `both` of itself
