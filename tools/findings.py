@@ -62,7 +62,8 @@ README_PAIRS = (
     ('scan-cci', 'both'),
     # sanity ablations (listed when they have results)
     ('paired-mse, alpha=0', 'both'), ('supcon-joint, lambda=0', 'both'),
-    ('supcon-joint, lambda=0, shared draws', 'both'))
+    ('supcon-joint, lambda=0, shared draws', 'both'),
+    ('both, twin batches', 'both'))
 
 
 class Method(NamedTuple):
@@ -122,6 +123,11 @@ def ablations(work_dir: str) -> List[Method]:
                PAIRED.format('supcon-joint'),
                {'model.contrast_loss.loss_weight': 0.0,
                 'train_dataloader.dataset.pipeline.1.share_draws': True}),
+        # `both` with the batch composition of paired training (a face's
+        # two images side by side, 16 faces a step): tells the paired code
+        # path from the composition of its batches
+        Method('both, twin batches', BASELINE.format('12e', 'both'),
+               {'train_dataloader.sampler.type': 'TwinSampler'}),
         Method('featlogitkd, weights=0', DISTILL.format('featlogitkd'), dict(
             teacher, **{'model.feature_loss.loss_weight': 0.0,
                         'model.logit_loss.loss_weight': 0.0})),

@@ -12,6 +12,7 @@ from .msde_writer import (add_synthetic_masks, generate_synthetic_msde,
                           write_masked_pairs)
 from .rafdb import RAFDB
 from .records import FERRecord
+from .samplers import TwinSampler
 from .wider_face import convert_wider_face, generate_face_scenes
 
 __all__ = [
@@ -20,5 +21,5 @@ __all__ = [
     'split_subjects', 'add_synthetic_masks', 'generate_synthetic_msde',
     'write_masked_pairs',
     'generate_synthetic_identities', 'convert_wider_face',
-    'generate_face_scenes'
+    'generate_face_scenes', 'TwinSampler'
 ]

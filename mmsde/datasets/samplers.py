@@ -1,0 +1,70 @@
+"""Samplers that keep a face's images together in the batch."""
+import math
+from collections import OrderedDict
+from typing import Iterator, List
+
+import torch
+from mmengine.dataset import DefaultSampler
+from mmengine.registry import DATA_SAMPLERS
+
+
+@DATA_SAMPLERS.register_module()
+class TwinSampler(DefaultSampler):
+    """:class:`~mmengine.dataset.DefaultSampler` that shuffles faces instead
+    of images: the images sharing a ``group_key`` (MSD-E's ``pair_id``, a
+    face and its masked copy) come out one after the other.
+
+    With ``views='both'`` and an even batch size, a batch then holds the two
+    images of each of its faces, the batch composition of paired training
+    (``views='paired'``) through single-image training: the sanity
+    ablations compare the two to tell batch composition from the paired
+    code path. With several processes, whole groups go to each rank and,
+    with ``round_up``, every rank yields ``ceil(len(dataset) / world_size)``
+    images, as with ``DefaultSampler``: a rank with fewer repeats its first
+    ones; where groups differ in size, a rank with more leaves its last
+    ones out for that epoch (other ones the next epoch, as the order
+    changes).
+
+    Args:
+        dataset: A dataset whose data infos hold ``group_key``.
+        shuffle: Shuffle the groups (the order inside a group is kept).
+        seed: Shuffle seed; ``None`` syncs a random one across ranks.
+        round_up: Give every rank the same number of images.
+        group_key: The data-info key that groups images.
+    """
+
+    def __init__(self, dataset, shuffle: bool = True, seed=None,
+                 round_up: bool = True, group_key: str = 'pair_id') -> None:
+        super().__init__(dataset, shuffle=shuffle, seed=seed,
+                         round_up=round_up)
+        groups: 'OrderedDict[str, List[int]]' = OrderedDict()
+        for index in range(len(dataset)):
+            info = dataset.get_data_info(index)
+            if group_key not in info:
+                raise KeyError(f'TwinSampler: sample {index} of '
+                               f'{type(dataset).__name__} has no '
+                               f'{group_key!r} to group by')
+            groups.setdefault(info[group_key], []).append(index)
+        self.groups = list(groups.values())
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._rank_indices())
+
+    def __len__(self) -> int:
+        return self.num_samples if self.round_up else len(
+            self._rank_indices())
+
+    def _rank_indices(self) -> List[int]:
+        """This rank's image indices for the current epoch."""
+        order = list(range(len(self.groups)))
+        if self.shuffle:
+            generator = torch.Generator()
+            generator.manual_seed(self.seed + self.epoch)
+            order = torch.randperm(len(order), generator=generator).tolist()
+        # whole groups per rank, so twins never land on different ranks
+        mine = [i for k in order[self.rank::self.world_size]
+                for i in self.groups[k]]
+        if self.round_up and mine:
+            mine = (mine * math.ceil(self.num_samples / len(mine)))[
+                :self.num_samples]
+        return mine
