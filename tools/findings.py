@@ -21,9 +21,10 @@ fold-paired differences are rewritten between their marker comments.
 
 With ``--seeds``, the selected methods run once per seed (``randomness.seed``)
 as ``<method>, seed S`` beside the unseeded table, and OUT_seeds.md compares
-them at equal seeds: each run against `both` of the same seed, paired by fold
-and seed, next to `both` against itself with another seed (the run-to-run
-noise that "level with `both`" is measured against).
+them at equal seeds: each run against `both` and `both, twin batches` of the
+same seed, paired by fold and seed, next to each run against itself with
+another seed (the run-to-run noise that "level with `both`" is measured
+against).
 """
 import argparse
 import os
@@ -50,6 +51,10 @@ FACE_PRETRAIN = ('configs/face_pretrain/'
 SYNTHETIC_ROOT = 'data/synthetic_msde'  # the configs' data_root
 METRICS = ('non_masked/accuracy', 'masked/accuracy', 'overall/accuracy')
 REFERENCES = ('nonmasked', 'both')
+# the seeded runs' references: `both`, and `both` with the batches of paired
+# training (the paired code path against single-image training at one batch
+# composition)
+SEED_REFERENCES = ('both', 'both, twin batches')
 # the README's fold-paired differences: (run, reference) in reading order
 README_PAIRS = (
     ('both', 'nonmasked'), ('masked', 'nonmasked'),
@@ -268,9 +273,9 @@ def write_summary(selected: List[Method], work_dir: str, out: str,
 
 def write_seed_summary(selected: List[Method], seeds: Sequence[int],
                        work_dir: str, out: str) -> None:
-    """``OUT_seeds.md``: the seeded runs' table, each method against `both`
-    at equal seeds (pooled over seeds, paired by fold and seed) and each
-    method against itself with another seed (its run-to-run noise)."""
+    """``OUT_seeds.md``: the seeded runs' table, each method against
+    ``SEED_REFERENCES`` at equal seeds (pooled over seeds, paired by fold and
+    seed) and against itself with another seed (its run-to-run noise)."""
     per_seed, pooled, pairs = {}, {}, []
     for method in selected:
         for seed in seeds:
@@ -286,8 +291,8 @@ def write_seed_summary(selected: List[Method], seeds: Sequence[int],
         print('[findings] no seeded results yet')
         return
     for method in selected:
-        if method.name != 'both':
-            pairs.append((f'{method.name}, seeded', 'both, seeded'))
+        pairs += [(f'{method.name}, seeded', f'{ref}, seeded')
+                  for ref in SEED_REFERENCES if ref != method.name]
         ran = [s for s in seeds if f'{method.name}, seed {s}' in per_seed]
         pairs += [(f'{method.name}, seed {b}', f'{method.name}, seed {a}')
                   for i, a in enumerate(ran) for b in ran[i + 1:]]
