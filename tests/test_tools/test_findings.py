@@ -175,13 +175,15 @@ def test_seed_summary_pairs_by_fold_and_seed(tmp_path):
     import json
 
     from scipy.stats import ttest_rel
-    both, weight0 = (m for m in ALL if m.name in ('both',
-                                                  'supcon-joint, lambda=0'))
+    both, weight0, twins = (m for m in ALL if m.name in (
+        'both', 'supcon-joint, lambda=0', 'both, twin batches'))
     accuracies = {  # (method, seed): non-masked accuracy of folds 0-2
         ('both', 1): [70, 75, 80], ('both', 2): [72, 71, 83],
         ('supcon-joint, lambda=0', 1): [60, 74, 79],
-        ('supcon-joint, lambda=0', 2): [69, 70, 75]}
-    for method in (both, weight0):
+        ('supcon-joint, lambda=0', 2): [69, 70, 75],
+        ('both, twin batches', 1): [61, 72, 80],
+        ('both, twin batches', 2): [65, 70, 77]}
+    for method in (both, weight0, twins):
         for seed in (1, 2):
             for fold, acc in enumerate(accuracies[method.name, seed]):
                 path = tmp_path / findings.dir_name(
@@ -192,8 +194,8 @@ def test_seed_summary_pairs_by_fold_and_seed(tmp_path):
                                         'masked/accuracy': 30.0,
                                         'overall/accuracy': 50.0})))
     out = tmp_path / 'table'
-    findings.write_seed_summary([both, weight0], [1, 2], str(tmp_path),
-                                str(out))
+    findings.write_seed_summary([both, weight0, twins], [1, 2],
+                                str(tmp_path), str(out))
     rows = {tuple(line.split(' | ')[:2]): line.split(' | ')[2:4]
             for line in (tmp_path / 'table_seeds.md').read_text().splitlines()
             if line.startswith('| `')}
@@ -206,4 +208,13 @@ def test_seed_summary_pairs_by_fold_and_seed(tmp_path):
     p = ttest_rel(accuracies['both', 2], accuracies['both', 1]).pvalue
     assert rows['| `both, seed 2`', '`both, seed 1`'] == [
         '3', f'+0.33 ± 3.79 (p={p:.3g})']
-    assert len(rows) == 3  # no seeded method against `both` of itself
+    # both references: `both` is the reference of `both, twin batches`,
+    # never the other way round, and no run is its own reference
+    assert set(rows) == {
+        ('| `both, seed 2`', '`both, seed 1`'),
+        ('| `supcon-joint, lambda=0, seeded`', '`both, seeded`'),
+        ('| `supcon-joint, lambda=0, seeded`', '`both, twin batches, seeded`'),
+        ('| `supcon-joint, lambda=0, seed 2`',
+         '`supcon-joint, lambda=0, seed 1`'),
+        ('| `both, twin batches, seeded`', '`both, seeded`'),
+        ('| `both, twin batches, seed 2`', '`both, twin batches, seed 1`')}
