@@ -18,9 +18,10 @@
 # share_draws=False: the two images of a pair get independent augmentation
 # draws, SupCon's two views. In seeded runs on folds 0-1, SupCon with weight
 # 0 (`both` training through this model) was 10-15 non-masked points below
-# `both` with shared draws and level with it with independent ones; on 5
-# unseeded folds this joint config rose from 69.7 / 37.4 to 73.7 / 42.6
-# (the README, "Sanity ablations" and "SupCon: the collapse and its fix").
+# `both` with shared draws; on 5 unseeded folds this joint config rose from
+# 69.7 / 37.4 to 73.7 / 42.6. With independent draws, weight 0 still trails
+# `both` and is level with `both` on the same batches (a face's two images
+# in one step, TwinSampler): the README, "Sanity ablations".
 _base_ = [
     '../_base_/models/resnet18_supcon.py',
     '../_base_/datasets/synthetic_msde_paired.py',
