@@ -243,19 +243,21 @@ def write_readme(path: str, blocks: Dict[str, str]) -> None:
     print(f'[findings] rewrote {", ".join(blocks)} in {path}')
 
 
+def fold_results(work_dir: str, method: Method) -> List[dict]:
+    """A method's per-fold records; empty before its first fold finishes."""
+    try:
+        return load_fold_results(f'{work_dir}/{dir_name(method)}')
+    except FileNotFoundError:
+        return []
+
+
 def write_summary(selected: List[Method], work_dir: str, out: str,
                   readme: Optional[str] = None) -> None:
     """The table and paired comparisons of the methods with results; with
     ``readme``, that file's marked table and paired differences too."""
-    runs = {}
-    for method in selected:
-        if not method.in_table:
-            continue
-        try:
-            runs[method.name] = load_fold_results(
-                f'{work_dir}/{dir_name(method)}')
-        except FileNotFoundError:
-            continue
+    runs = {m.name: fold_results(work_dir, m) for m in selected
+            if m.in_table}
+    runs = {name: records for name, records in runs.items() if records}
     if not runs:
         print('[findings] no results yet')
         return
@@ -279,10 +281,8 @@ def write_seed_summary(selected: List[Method], seeds: Sequence[int],
     per_seed, pooled, pairs = {}, {}, []
     for method in selected:
         for seed in seeds:
-            try:
-                records = load_fold_results(
-                    f'{work_dir}/{dir_name(seeded(method, seed))}')
-            except FileNotFoundError:
+            records = fold_results(work_dir, seeded(method, seed))
+            if not records:
                 continue
             per_seed[f'{method.name}, seed {seed}'] = records
             pooled.setdefault(f'{method.name}, seeded', []).extend(
