@@ -15,7 +15,7 @@ from typing import Dict, Union
 import numpy as np
 
 from mmsde.synthetic import (EXPRESSIONS, GENERATOR_VERSION, make_identity,
-                             render_face)
+                             render_face, restaged)
 
 from .checks import check_min_ints
 from .msde_writer import write_png
@@ -30,7 +30,8 @@ _IDENTITY_SET_STREAM = 4
 
 def identity_set_meta(num_identities: int, images_per_identity: int,
                       img_size: int, seed: int,
-                      first_subject: int = FIRST_FREE_SUBJECT) -> Dict:
+                      first_subject: int = FIRST_FREE_SUBJECT,
+                      scene_per_image: bool = False) -> Dict:
     """What defines an identity set's pixels (written to its ``META_FILE``)."""
     check_min_ints(('num_identities', num_identities, 2),
                    ('images_per_identity', images_per_identity, 1),
@@ -43,7 +44,8 @@ def identity_set_meta(num_identities: int, images_per_identity: int,
                 num_identities=int(num_identities),
                 images_per_identity=int(images_per_identity),
                 img_size=int(img_size), seed=int(seed),
-                first_subject=int(first_subject))
+                first_subject=int(first_subject),
+                scene_per_image=bool(scene_per_image))
 
 
 def read_identity_set_meta(root: Union[str, Path]) -> Dict:
@@ -58,6 +60,7 @@ def generate_synthetic_identities(out_dir: Union[str, Path],
                                   img_size: int = 112,
                                   seed: int = 0,
                                   first_subject: int = FIRST_FREE_SUBJECT,
+                                  scene_per_image: bool = False,
                                   overwrite: bool = False) -> Dict:
     """Write ``<out_dir>/<subject>/<k>_<expression>.png`` face images.
 
@@ -75,13 +78,18 @@ def generate_synthetic_identities(out_dir: Union[str, Path],
         seed: Seed of the drawing.
         first_subject: Subject number of the first person; >= 1000, so
             that no person is one of the benchmark's subjects.
+        scene_per_image: Draw each image's background, shirt, lighting and
+            head position anew (:func:`~mmsde.synthetic.restaged`), so that
+            only the face tells people apart, as in real face-recognition
+            sets; otherwise a person keeps one scene, which a network can
+            classify by colour alone.
         overwrite: Replace an existing non-empty ``out_dir``.
 
     Returns:
         dict: The meta record plus ``root``, ``num_images`` and ``seconds``.
     """
     meta = identity_set_meta(num_identities, images_per_identity, img_size,
-                             seed, first_subject)
+                             seed, first_subject, scene_per_image)
     root = Path(out_dir)
     if root.exists() and any(root.iterdir()):
         if not overwrite:
@@ -100,7 +108,8 @@ def generate_synthetic_identities(out_dir: Union[str, Path],
             rng = np.random.default_rng(
                 [seed, subject, k, _IDENTITY_SET_STREAM])
             label = int(rng.integers(len(EXPRESSIONS)))
-            face, _ = render_face(ident, label, rng, img_size)
+            person = restaged(ident, rng) if scene_per_image else ident
+            face, _ = render_face(person, label, rng, img_size)
             write_png(folder / f'{k:03d}_{EXPRESSIONS[label]}.png', face)
     (tmp / META_FILE).write_text(json.dumps(meta, indent=2) + '\n')
     if root.exists():

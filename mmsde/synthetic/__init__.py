@@ -6,7 +6,8 @@ MSD-E's layout, :mod:`mmsde.datasets.wider_face` scenes in WIDER FACE's, and
 :class:`~mmsde.datasets.transforms.SyntheticFaceMask` masks images in a
 pipeline, all on top of this package.
 """
-from .identity import EXPRESSIONS, Identity, expression_cues, make_identity
+from .identity import (EXPRESSIONS, Identity, expression_cues, make_identity,
+                       restaged)
 from .masks import MASK_STYLES, check_mask_styles, draw_face_mask
 from .render import render_face, render_pair
 from .scenes import Scene, face_box, render_scene
@@ -20,5 +21,5 @@ GENERATOR_VERSION = 1
 __all__ = [
     'GENERATOR_VERSION', 'EXPRESSIONS', 'Identity', 'MASK_STYLES', 'Scene',
     'check_mask_styles', 'draw_face_mask', 'expression_cues', 'face_box',
-    'make_identity', 'render_face', 'render_pair', 'render_scene'
+    'make_identity', 'render_face', 'render_pair', 'render_scene', 'restaged'
 ]

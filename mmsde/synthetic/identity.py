@@ -8,7 +8,7 @@ intensity. The upper-face cues are weaker and overlap between some classes
 classification measurably harder, as with real masks.
 """
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional, Sequence, Tuple
 
 import cv2
@@ -30,6 +30,8 @@ _HAIR = ((24, 20, 20), (62, 42, 30), (112, 76, 46), (206, 170, 112),
 _IRIS = ((74, 48, 28), (44, 28, 18), (72, 118, 168), (82, 122, 72), (124, 92,
                                                                      52))
 _HAIR_STYLES = ('short', 'long', 'fringe', 'bald')
+_BACKGROUND_HSV = ((0, 180), (0, 90), (110, 235))
+_SHIRT_HSV = ((0, 180), (30, 220), (40, 220))
 
 Color = np.ndarray  # BGR, float
 
@@ -115,11 +117,26 @@ def _bgr(rgb: Sequence[float]) -> Color:
     return np.asarray(rgb[::-1], dtype=np.float64)
 
 
+def _hsv_colour(rng: np.random.Generator, *ranges: Tuple[int, int]) -> Color:
+    """A BGR colour drawn uniformly in the given H, S and V ranges."""
+    hsv = np.uint8([[[rng.integers(*r) for r in ranges]]])
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0].astype(float)
+
+
 def _pick(rng: np.random.Generator, palette: Sequence) -> Color:
     """A palette colour, slightly perturbed, as BGR."""
     base = _bgr(palette[rng.integers(len(palette))])
     return np.clip(base * rng.uniform(0.92, 1.06) + rng.normal(0, 5, 3), 0,
                    255)
+
+
+def _light_and_pose(rng: np.random.Generator) -> dict:
+    """The lighting and head position of a photo."""
+    return dict(
+        light_angle=rng.uniform(0, 2 * math.pi),
+        light_gain=rng.uniform(0.04, 0.2),
+        pose=(rng.uniform(-3, 3), rng.uniform(-3, 3), rng.uniform(-0.07, 0.05),
+              rng.uniform(-3, 3)))
 
 
 def make_identity(seed: int, subject: int) -> Identity:
@@ -134,17 +151,8 @@ def make_identity(seed: int, subject: int) -> Identity:
     """
     rng = np.random.default_rng([seed, subject, 0, 0, IDENTITY_STREAM])
     skin = _pick(rng, _SKIN)
-    hsv = np.uint8(
-        [[[rng.integers(0, 180),
-           rng.integers(0, 90),
-           rng.integers(110, 235)]]])
-    background = cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0].astype(float)
-    shirt = cv2.cvtColor(
-        np.uint8([[[
-            rng.integers(0, 180),
-            rng.integers(30, 220),
-            rng.integers(40, 220)
-        ]]]), cv2.COLOR_HSV2BGR)[0, 0]
+    background = _hsv_colour(rng, *_BACKGROUND_HSV)
+    shirt = _hsv_colour(rng, *_SHIRT_HSV)
     glasses = None
     if rng.random() < 0.25:
         glasses = _bgr(
@@ -156,7 +164,7 @@ def make_identity(seed: int, subject: int) -> Identity:
         iris=_pick(rng, _IRIS),
         lips=np.clip(skin * np.array([0.72, 0.68, 0.95]) + rng.normal(0, 6, 3),
                      0, 255),
-        shirt=shirt.astype(float),
+        shirt=shirt,
         glasses=glasses,
         background=background,
         bg_noise=rng.normal(0, 1, (5, 5)).astype(np.float32),
@@ -171,11 +179,19 @@ def make_identity(seed: int, subject: int) -> Identity:
         nose_y=rng.uniform(70.0, 73.5),
         mouth_y=rng.uniform(90.5, 93.5),
         mouth_scale=rng.uniform(0.9, 1.1),
-        light_angle=rng.uniform(0, 2 * math.pi),
-        light_gain=rng.uniform(0.04, 0.2),
-        pose=(rng.uniform(-3, 3), rng.uniform(-3, 3), rng.uniform(-0.07, 0.05),
-              rng.uniform(-3, 3)),
-    )
+        **_light_and_pose(rng))
+
+
+def restaged(ident: Identity, rng: np.random.Generator) -> Identity:
+    """The same person photographed elsewhere: a new background, shirt,
+    lighting and head position, as the images of one person differ in a
+    face-recognition set (the face, hair, skin and glasses stay)."""
+    return replace(
+        ident,
+        background=_hsv_colour(rng, *_BACKGROUND_HSV),
+        bg_noise=rng.normal(0, 1, (5, 5)).astype(np.float32),
+        shirt=_hsv_colour(rng, *_SHIRT_HSV),
+        **_light_and_pose(rng))
 
 
 def expression_cues(label: int,

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -13,7 +14,7 @@ from mmengine.runner.checkpoint import CheckpointLoader
 from mmsde.apis import cached_backbone_path, pretrain_faces
 from mmsde.datasets import generate_synthetic_identities
 from mmsde.datasets.identity_writer import META_FILE
-from mmsde.synthetic import make_identity
+from mmsde.synthetic import make_identity, restaged
 
 SYNTHETIC_PRETRAIN = (REPO / 'configs' / 'face_pretrain' /
                       'resnet18_1xb64-adam-4e_synthetic-identities-64px.py')
@@ -48,6 +49,34 @@ def test_identity_set_layout_and_disjoint_from_benchmark(tmp_path):
         generate_synthetic_identities(tmp_path / 'x', first_subject=142)
     with pytest.raises(FileExistsError, match='not empty'):
         generate_synthetic_identities(tmp_path / 'ids', num_identities=6)
+
+
+def test_scene_per_image_keeps_the_face_and_changes_the_scene(tmp_path):
+    """With one scene per person, the border pixels (background, shirt) of
+    a person's images stay alike; drawn per image, they differ far more,
+    while the person's face parameters are untouched."""
+    def border_spread(root):
+        spreads = []
+        for person in sorted(p for p in root.iterdir() if p.is_dir()):
+            imgs = [cv2.imread(str(f)).astype(float)
+                    for f in sorted(person.glob('*.png'))]
+            borders = np.stack([np.r_[im[:4].reshape(-1, 3),
+                                      im[-4:].reshape(-1, 3)].mean(0)
+                                for im in imgs])
+            spreads.append(borders.std(0).mean())
+        return float(np.mean(spreads))
+
+    kwargs = dict(num_identities=4, images_per_identity=4, img_size=48)
+    generate_synthetic_identities(tmp_path / 'one', **kwargs)
+    meta = generate_synthetic_identities(tmp_path / 'many',
+                                         scene_per_image=True, **kwargs)
+    assert meta['scene_per_image'] is True
+    assert border_spread(tmp_path / 'many') > 4 * border_spread(
+        tmp_path / 'one')
+    ident = make_identity(0, 1000)
+    moved = restaged(ident, np.random.default_rng(1))
+    assert moved.face_axes == ident.face_axes and moved.eye_dx == ident.eye_dx
+    assert not np.allclose(moved.background, ident.background)
 
 
 def test_shipped_config_keys_and_scheme_error(tmp_path, monkeypatch):
