@@ -8,6 +8,7 @@ interruption (or with more folds) and it continues.
     python tools/findings.py --methods nonmasked both --ablations
     python tools/findings.py --summarize-only
     python tools/findings.py --methods both --ablations --seeds 1 2
+    python tools/findings.py --methods 'nonmasked, scene pretraining'
 
 Methods run fold by fold (all methods on a fold, then the next fold), so the
 table after an interruption compares methods on the same folds. Budget:
@@ -48,6 +49,11 @@ DISTILL = 'configs/distillation/{}_resnet18_1xb32-adam-24e_synthetic-msde.py'
 SOTA = 'configs/fer_methods/{}_resnet18_1xb32-adam-12e_synthetic-msde{}.py'
 FACE_PRETRAIN = ('configs/face_pretrain/'
                  'resnet18_1xb64-adam-4e_synthetic-identities-64px.py')
+# recipe candidates: face pretraining on people seen in a new scene each
+# photo (only the face tells them apart)
+SCENES_PRETRAIN = ('configs/face_pretrain/resnet18_1xb64-adam-4e_'
+                   'synthetic-identities-scenes-64px.py')
+PRETRAINED = 'model.backbone.init_cfg.checkpoint'
 SYNTHETIC_ROOT = 'data/synthetic_msde'  # the configs' data_root
 METRICS = ('non_masked/accuracy', 'masked/accuracy', 'overall/accuracy')
 REFERENCES = ('nonmasked', 'both')
@@ -68,7 +74,11 @@ README_PAIRS = (
     # sanity ablations (listed when they have results)
     ('paired-mse, alpha=0', 'both'), ('supcon-joint, lambda=0', 'both'),
     ('supcon-joint, lambda=0, shared draws', 'both'),
-    ('both, twin batches', 'both'))
+    ('both, twin batches', 'both'),
+    # recipe candidates against the table's recipe
+    ('nonmasked, scene pretraining', 'nonmasked'),
+    ('nonmasked, 112 px', 'nonmasked'),
+    ('both, scene pretraining', 'both'))
 
 
 class Method(NamedTuple):
@@ -139,6 +149,37 @@ def ablations(work_dir: str) -> List[Method]:
     ]
 
 
+def recipe_candidates() -> List[Method]:
+    """Baselines with another recipe, each against the table's recipe on
+    the same folds (``--recipes``)."""
+    scenes = {PRETRAINED: 'face-pretrain://' + SCENES_PRETRAIN}
+    # the benchmark's files are 112 px: no downscaling
+    full_size = {f'{loader}.dataset.pipeline.1.scale': (112, 112)
+                 for loader in ('train_dataloader', 'val_dataloader',
+                                'test_dataloader')}
+    return [
+        Method('nonmasked, 112 px', BASELINE.format('24e', 'nonmasked'),
+               full_size),
+        Method('nonmasked, scene pretraining',
+               BASELINE.format('24e', 'nonmasked'), scenes),
+        Method('both, scene pretraining', BASELINE.format('12e', 'both'),
+               scenes),
+    ]
+
+
+def face_pretrain_configs(selected: Sequence[Method]) -> List[str]:
+    """The face-pretraining configs the selected methods start from: the
+    table's, and any other a method names as ``face-pretrain://CONFIG``."""
+    configs = [FACE_PRETRAIN]
+    for method in selected:
+        url = (method.options or {}).get(PRETRAINED, '')
+        if url.startswith('face-pretrain://'):
+            config = url[len('face-pretrain://'):]
+            if config not in configs:
+                configs.append(config)
+    return configs
+
+
 def seeded(method: Method, seed: int) -> Method:
     """``method`` with a fixed seed, named ``<method>, seed S``; not a row of
     the main table (see :func:`write_seed_summary`)."""
@@ -158,6 +199,8 @@ def parse_args() -> argparse.Namespace:
                         'table still lists every method with results')
     parser.add_argument('--ablations', action='store_true',
                         help='also run the sanity ablations')
+    parser.add_argument('--recipes', action='store_true',
+                        help='also run the recipe candidates')
     parser.add_argument('--summarize-only', action='store_true')
     parser.add_argument('--out', default='docs/findings/table',
                         help='writes OUT.md, OUT.csv and OUT_paired.md')
@@ -312,8 +355,11 @@ def write_seed_summary(selected: List[Method], seeds: Sequence[int],
 def main() -> None:
     args = parse_args()
     table_methods = methods(args.work_dir)
-    known = table_methods + ablations(args.work_dir)
-    selected = known if args.ablations else table_methods
+    known = table_methods + ablations(args.work_dir) + recipe_candidates()
+    selected = table_methods + [
+        m for flag, group in ((args.ablations, ablations(args.work_dir)),
+                              (args.recipes, recipe_candidates()))
+        if flag for m in group]
     if args.methods:
         unknown = set(args.methods) - {m.name for m in known}
         if unknown:
@@ -332,7 +378,8 @@ def main() -> None:
     if not args.summarize_only:
         if not osp.isfile(osp.join(SYNTHETIC_ROOT, PAIRS_FILE)):
             print(generate_synthetic_msde(SYNTHETIC_ROOT, overwrite=True))
-        print(f'[findings] face pretraining: {pretrain_faces(FACE_PRETRAIN)}')
+        for config in face_pretrain_configs(selected):
+            print(f'[findings] face pretraining: {pretrain_faces(config)}')
         for fold in args.folds:
             for method in selected:
                 start = time.perf_counter()

@@ -18,6 +18,8 @@ from mmsde.synthetic import make_identity, restaged
 
 SYNTHETIC_PRETRAIN = (REPO / 'configs' / 'face_pretrain' /
                       'resnet18_1xb64-adam-4e_synthetic-identities-64px.py')
+SCENES_PRETRAIN = SYNTHETIC_PRETRAIN.with_name(
+    'resnet18_1xb64-adam-4e_synthetic-identities-scenes-64px.py')
 
 
 def _identity_signature(seed: int, subject: int) -> tuple:
@@ -90,6 +92,19 @@ def test_shipped_config_keys_and_scheme_error(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match='tools/face_pretrain.py'):
         CheckpointLoader.load_checkpoint(
             f'face-pretrain://{SYNTHETIC_PRETRAIN}')
+
+
+def test_scenes_config_draws_scenes_into_its_own_set(tmp_path, monkeypatch):
+    """The scene-per-image set lives beside the one-scene set (neither
+    regenerates the other) and has its own cache key."""
+    monkeypatch.setenv('MMSDE_CACHE', str(tmp_path))
+    one, scenes = (Config.fromfile(str(p))
+                   for p in (SYNTHETIC_PRETRAIN, SCENES_PRETRAIN))
+    assert scenes.identity_set == dict(one.identity_set, scene_per_image=True)
+    assert scenes.train_dataloader.dataset.data_root != \
+        one.train_dataloader.dataset.data_root
+    assert cached_backbone_path(str(SCENES_PRETRAIN)) != \
+        cached_backbone_path(str(SYNTHETIC_PRETRAIN))
 
 
 def _tiny_pretrain_config(tmp_path: Path) -> Path:

@@ -12,7 +12,8 @@ spec = importlib.util.spec_from_file_location('findings',
 findings = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(findings)
 
-ALL = findings.methods('W') + findings.ablations('W')
+ALL = findings.methods('W') + findings.ablations('W') + \
+    findings.recipe_candidates()
 TWO_VIEW_MODELS = ('PairedClassifier', 'SupConClassifier')
 
 
@@ -31,6 +32,8 @@ def test_method_config_and_options_exist(method):
         if key.endswith('sampler.type'):
             import mmsde  # noqa: F401  (registers the samplers)
             assert DATA_SAMPLERS.get(value) is not None, value
+        elif isinstance(value, str) and value.startswith('face-pretrain://'):
+            assert (REPO / value[len('face-pretrain://'):]).is_file(), value
         elif isinstance(value, str):
             assert '{fold}' in value  # per-fold teacher / stage-1 encoder
 
@@ -57,6 +60,13 @@ def test_methods_train_at_one_budget():
     assert reference == (12 * 2 / 32, 24.0)
     for name, value in budgets.items():
         assert value == pytest.approx(reference), name
+
+
+def test_face_pretraining_runs_for_every_start_a_method_names():
+    configs = findings.face_pretrain_configs(ALL)
+    assert configs == [findings.FACE_PRETRAIN, findings.SCENES_PRETRAIN]
+    assert findings.face_pretrain_configs(findings.methods('W')) == [
+        findings.FACE_PRETRAIN]
 
 
 def test_run_order_puts_teachers_and_stage1_first():
