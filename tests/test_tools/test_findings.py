@@ -29,6 +29,8 @@ def test_method_config_and_options_exist(method):
     cfg = Config.fromfile(str(REPO / method.config))
     for key, value in (method.options or {}).items():
         _get(cfg, key)  # KeyError: the option names no config key
+        if key.endswith('.scale'):  # the input size: the Resize step's
+            assert _get(cfg, key[:-len('.scale')]).type == 'Resize', key
         if key.endswith('sampler.type'):
             import mmsde  # noqa: F401  (registers the samplers)
             assert DATA_SAMPLERS.get(value) is not None, value
