@@ -34,6 +34,8 @@ import shutil
 import time
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
+from mmengine.config import Config
+
 from mmsde.apis import pretrain_faces
 from mmsde.apis.kfold import (RESULT_FILE, format_difference,
                               load_fold_results, paired_comparison, run_fold,
@@ -54,6 +56,7 @@ FACE_PRETRAIN = ('configs/face_pretrain/'
 SCENES_PRETRAIN = ('configs/face_pretrain/resnet18_1xb64-adam-4e_'
                    'synthetic-identities-scenes-64px.py')
 PRETRAINED = 'model.backbone.init_cfg.checkpoint'
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SYNTHETIC_ROOT = 'data/synthetic_msde'  # the configs' data_root
 METRICS = ('non_masked/accuracy', 'masked/accuracy', 'overall/accuracy')
 REFERENCES = ('nonmasked', 'both')
@@ -78,6 +81,9 @@ README_PAIRS = (
     # recipe candidates against the table's recipe
     ('nonmasked, scene pretraining', 'nonmasked'),
     ('nonmasked, 112 px', 'nonmasked'), ('nonmasked, 96 px', 'nonmasked'),
+    ('both, 112 px', 'nonmasked, 112 px'),
+    ('supcon-joint, 112 px', 'nonmasked, 112 px'),
+    ('supcon-joint, 112 px', 'both, 112 px'),
     ('both, scene pretraining', 'both'))
 
 
@@ -149,24 +155,38 @@ def ablations(work_dir: str) -> List[Method]:
     ]
 
 
-def input_size(size: int) -> Dict[str, tuple]:
-    """Options that resize a single-image config's inputs to ``size`` px
-    (the Resize after loading, in training, validation and test)."""
-    return {f'{loader}.dataset.pipeline.1.scale': (size, size)
-            for loader in ('train_dataloader', 'val_dataloader',
-                           'test_dataloader')}
+def input_size(config: str, size: int) -> Dict[str, tuple]:
+    """Options that resize ``config``'s inputs to ``size`` px: every Resize
+    step of its training, validation and test pipelines (inside a
+    PairedTransform too)."""
+    cfg = Config.fromfile(osp.join(REPO_ROOT, config))
+    options = {}
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        prefix = f'{loader}.dataset.pipeline'
+        for i, step in enumerate(cfg[loader].dataset.pipeline):
+            inner = step.get('transforms') if step.type == 'PairedTransform' \
+                else [step]
+            for j, t in enumerate(inner or []):
+                if t.type == 'Resize':
+                    path = f'{prefix}.{i}.transforms.{j}' if t is not step \
+                        else f'{prefix}.{i}'
+                    options[f'{path}.scale'] = (size, size)
+    return options
 
 
 def recipe_candidates() -> List[Method]:
     """Baselines with another recipe, each against the table's recipe on
     the same folds (``--recipes``)."""
     scenes = {PRETRAINED: 'face-pretrain://' + SCENES_PRETRAIN}
+    nonmasked, both = (BASELINE.format('24e', 'nonmasked'),
+                       BASELINE.format('12e', 'both'))
+    supcon = PAIRED.format('supcon-joint')
     return [
         # the benchmark's files are 112 px: no downscaling
-        Method('nonmasked, 112 px', BASELINE.format('24e', 'nonmasked'),
-               input_size(112)),
-        Method('nonmasked, 96 px', BASELINE.format('24e', 'nonmasked'),
-               input_size(96)),
+        Method('nonmasked, 112 px', nonmasked, input_size(nonmasked, 112)),
+        Method('nonmasked, 96 px', nonmasked, input_size(nonmasked, 96)),
+        Method('both, 112 px', both, input_size(both, 112)),
+        Method('supcon-joint, 112 px', supcon, input_size(supcon, 112)),
         Method('nonmasked, scene pretraining',
                BASELINE.format('24e', 'nonmasked'), scenes),
         Method('both, scene pretraining', BASELINE.format('12e', 'both'),
