@@ -8,7 +8,8 @@ interruption (or with more folds) and it continues.
     python tools/findings.py --methods nonmasked both --ablations
     python tools/findings.py --summarize-only
     python tools/findings.py --methods both --ablations --seeds 1 2
-    python tools/findings.py --methods 'nonmasked, scene pretraining'
+    python tools/findings.py --recipes              # + the recipe candidates
+    python tools/findings.py --methods 'nonmasked, 112 px'
 
 Methods run fold by fold (all methods on a fold, then the next fold), so the
 table after an interruption compares methods on the same folds. Budget:
