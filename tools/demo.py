@@ -4,14 +4,15 @@ Does a masked-FER paradigm beat the ResNet-18 trained on non-masked faces?
 Without arguments it works on the bundled synthetic benchmark (generated into
 ``data/synthetic_msde`` on first use): face pretraining on generated
 identities (or its cached backbone), then the non-masked baseline and a
-paradigm (default: feature distillation from that baseline, with the
-teacher's features cached, the best paradigm of the README's table) from it,
+paradigm (default: feature distillation from that baseline, the best
+paradigm of the README's table, with the teacher's features cached) from it,
 printed side by side, then their pictures (curves, confusion matrices, t-SNE,
 Grad-CAM). ``--budget`` scales both schedules (default 1: the table's
 budget; 0.5 halves the training time, but at half the epochs the paradigms
-lose far more non-masked accuracy than at the full budget). With ``--msde-root`` it
-trains on the real MSD-E (obtained from its authors) in the authors' layout;
-pass MSD-E configs with ``--config`` and ``--paradigm``.
+lose far more non-masked accuracy than at the full budget). With
+``--msde-root`` it trains on the real MSD-E (obtained from its authors) in
+the authors' layout; pass MSD-E configs with ``--config`` and
+``--paradigm``.
 
 Examples:
     python tools/demo.py

@@ -79,6 +79,7 @@ README_PAIRS = (
     ('paired-mse, alpha=0', 'both'), ('supcon-joint, lambda=0', 'both'),
     ('supcon-joint, lambda=0, shared draws', 'both'),
     ('both, twin batches', 'both'),
+    ('featlogitkd, weights=0', 'both'),
     # recipe candidates against the table's recipe
     ('nonmasked, scene pretraining', 'nonmasked'),
     ('nonmasked, 112 px', 'nonmasked'),
