@@ -18,7 +18,7 @@ Examples:
     python tools/demo.py
     python tools/demo.py --budget 0.5 --paradigm \\
         configs/contrastive/supcon-joint_resnet18_1xb16-adam-12e_synthetic-msde.py
-    python tools/demo.py --msde-root /data/MSD-E-root --budget 1 \\
+    python tools/demo.py --msde-root /data/MSD-E-root \\
         --config configs/baseline/resnet18_1xb96-adam-24e_msde-nonmasked.py \\
         --paradigm \\
         configs/contrastive/paired-mse_resnet18_1xb96-adam-24e_msde.py
