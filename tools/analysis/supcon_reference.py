@@ -15,8 +15,9 @@ Without CHECKPOINT it measures the config's start (its init_cfg).
 
 The model runs in training mode (batch statistics, as in training) without
 gradient; the loss's cross-batch memory, if configured, is filled from the
-batches as they pass, as in training, before the first measured batch. Values are in nats (the loss weight
-and the factor T / T_base divided out).
+batches as they pass, as in training, before the first measured batch.
+Values are in nats (the loss weight and the factor T / T_base divided
+out).
 """
 import argparse
 import math
