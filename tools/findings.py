@@ -94,6 +94,7 @@ README_PAIRS = (
     ('supcon-joint, 24 epochs', 'supcon-joint'),
     ('paired-mse, 24 epochs', 'nonmasked'),
     ('paired-mse, 24 epochs', 'both, 24 epochs'),
+    ('paired-mse, 24 epochs', 'nonmasked, 48 epochs'),
     ('nonmasked, 48 epochs', 'nonmasked'),
     ('both, 24 epochs', 'nonmasked, 48 epochs'),
     ('supcon-joint, 24 epochs', 'nonmasked, 48 epochs'),
