@@ -38,20 +38,29 @@ def load_classifier(config: str,
         RuntimeError: The checkpoint does not fit the model (names the keys).
     """
     cfg = load_config(config, cfg_options=cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-    from mmpretrain.registry import MODELS
-    model_cfg = cfg.model.copy()
-    # as the Runner does: a top-level data_preprocessor (normalisation)
-    # belongs to the model
-    model_cfg.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
-    model = MODELS.build(model_cfg)
+    model = build_model(cfg)
     if checkpoint is not None:
         load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
     return model.to(device).eval(), cfg
 
 
+def build_model(cfg: Config, init_cfg: bool = True) -> nn.Module:
+    """The config's model as the Runner builds it (a top-level
+    ``data_preprocessor``, the normalisation, belongs to the model), in
+    the config's default scope; ``init_cfg=False`` drops the backbone's
+    ``init_cfg`` (a checkpoint will hold every weight)."""
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    from mmpretrain.registry import MODELS
+    model_cfg = cfg.model.copy()
+    model_cfg.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
+    if not init_cfg:
+        model_cfg.get('backbone', {}).pop('init_cfg', None)
+    return MODELS.build(model_cfg)
+
+
 def build_split_loader(cfg: Config, split: str = 'test',
-                       batch_size: Optional[int] = None) -> DataLoader:
+                       batch_size: Optional[int] = None,
+                       seed: Optional[int] = None) -> DataLoader:
     """The config's ``{split}_dataloader`` without workers (a short pass)."""
     key = f'{split}_dataloader'
     if key not in cfg:
@@ -60,7 +69,7 @@ def build_split_loader(cfg: Config, split: str = 'test',
     loader_cfg.update(num_workers=0, persistent_workers=False)
     if batch_size is not None:
         loader_cfg.batch_size = batch_size
-    return Runner.build_dataloader(loader_cfg)
+    return Runner.build_dataloader(loader_cfg, seed=seed)
 
 
 @torch.no_grad()

@@ -15,11 +15,9 @@ from typing import Dict, Iterable
 
 import torch
 from mmengine.config import DictAction
-from mmengine.registry import init_default_scope
-from mmengine.runner import Runner
-from mmpretrain.registry import MODELS
 
 from mmsde.apis import load_config
+from mmsde.apis.model import build_model, build_split_loader
 
 
 def loss_gradient_norms(model: torch.nn.Module, batches: Iterable,
@@ -64,16 +62,10 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     cfg = load_config(args.config, cfg_options=args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     torch.manual_seed(args.seed)
-    model_cfg = cfg.model.copy()
-    if cfg.get('data_preprocessor'):  # as the runner merges it
-        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
-    model = MODELS.build(model_cfg)
+    model = build_model(cfg)
     model.init_weights()
-    loader_cfg = cfg.train_dataloader.copy()
-    loader_cfg.update(num_workers=0, persistent_workers=False)
-    loader = Runner.build_dataloader(loader_cfg, seed=args.seed)
+    loader = build_split_loader(cfg, 'train', seed=args.seed)
     batches = (b for _, b in zip(range(args.batches), loader))
     stats = loss_gradient_norms(model, batches, args.prefix)
     reference = stats.get('loss_cls') or next(iter(stats.values()))

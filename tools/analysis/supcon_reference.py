@@ -26,12 +26,11 @@ from typing import Dict, Iterable
 import numpy as np
 import torch
 from mmengine.config import DictAction
-from mmengine.registry import init_default_scope
-from mmengine.runner import Runner, load_checkpoint
-from mmpretrain.registry import MODELS
+from mmengine.runner import load_checkpoint
 
 from mmsde.apis import load_config
 from mmsde.apis.kfold import fold_options
+from mmsde.apis.model import build_model, build_split_loader
 from mmsde.models.classifiers.utils import split_views
 
 MEMORY = ('memory', 'memory_labels', 'memory_views')
@@ -101,12 +100,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('checkpoint', nargs='?',
                         help='a trained model; without it, the config\'s '
                         'start (its init_cfg)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--fold', type=int, default=0)
     parser.add_argument('--num-folds', type=int, default=10)
     parser.add_argument('--batches', type=int, default=32)
     parser.add_argument('--shuffles', type=int, default=5)
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
 
 
@@ -114,14 +113,8 @@ def main() -> None:
     args = parse_args()
     cfg = load_config(args.config, cfg_options=args.cfg_options)
     cfg.merge_from_dict(fold_options(cfg, args.fold, args.num_folds))
-    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     torch.manual_seed(args.seed)
-    model_cfg = cfg.model.copy()
-    if cfg.get('data_preprocessor'):  # as the runner merges it
-        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
-    if args.checkpoint:
-        model_cfg.get('backbone', {}).pop('init_cfg', None)
-    model = MODELS.build(model_cfg)
+    model = build_model(cfg, init_cfg=not args.checkpoint)
     if not hasattr(model, 'contrast_loss'):
         raise SystemExit(f'{args.config}: the model has no contrast_loss')
     if args.checkpoint:
@@ -129,9 +122,7 @@ def main() -> None:
                         strict=False)
     else:  # the config's start (e.g. the face-pretrained backbone)
         model.init_weights()
-    loader_cfg = cfg.train_dataloader.copy()
-    loader_cfg.update(num_workers=0, persistent_workers=False)
-    loader = Runner.build_dataloader(loader_cfg, seed=args.seed)
+    loader = build_split_loader(cfg, 'train', seed=args.seed)
     batches = (b for _ in iter(int, 1) for b in loader)  # epoch after epoch
     stats = supcon_references(model, batches, args.batches, args.shuffles,
                               args.seed)
