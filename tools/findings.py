@@ -57,7 +57,6 @@ FACE_PRETRAIN = ('configs/face_pretrain/'
 SCENES_PRETRAIN = ('configs/face_pretrain/resnet18_1xb64-adam-4e_'
                    'synthetic-identities-scenes-64px.py')
 PRETRAINED = 'model.backbone.init_cfg.checkpoint'
-EQUAL_EPOCHS = {'train_cfg.max_epochs': 24, 'param_scheduler.T_max': 24}
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SYNTHETIC_ROOT = 'data/synthetic_msde'  # the configs' data_root
 METRICS = ('non_masked/accuracy', 'masked/accuracy', 'overall/accuracy')
@@ -99,6 +98,12 @@ README_PAIRS = (
     ('both, 24 epochs', 'nonmasked, 48 epochs'),
     ('supcon-joint, 24 epochs', 'nonmasked, 48 epochs'),
     ('supcon-joint, T=0.5', 'supcon-joint'))
+
+
+def epochs(num: int) -> Dict[str, int]:
+    """Options that train a config for ``num`` epochs (its cosine decay
+    spanning them)."""
+    return {'train_cfg.max_epochs': num, 'param_scheduler.T_max': num}
 
 
 class Method(NamedTuple):
@@ -207,14 +212,13 @@ def recipe_candidates() -> List[Method]:
         # the paper's budget: 24 epochs for every method, so the two-view
         # methods see each non-masked image as often as the non-masked
         # baseline (twice its optimiser steps)
-        Method('both, 24 epochs', both, EQUAL_EPOCHS),
+        Method('both, 24 epochs', both, epochs(24)),
         Method('paired-mse, 24 epochs', PAIRED.format('paired-mse'),
-               EQUAL_EPOCHS),
-        Method('supcon-joint, 24 epochs', supcon, EQUAL_EPOCHS),
+               epochs(24)),
+        Method('supcon-joint, 24 epochs', supcon, epochs(24)),
         # ... and the non-masked baseline at their optimiser steps: tells
         # the masked images from the extra steps
-        Method('nonmasked, 48 epochs', nonmasked,
-               {'train_cfg.max_epochs': 48, 'param_scheduler.T_max': 48}),
+        Method('nonmasked, 48 epochs', nonmasked, epochs(48)),
         # a softer SupCon: T = 0.5 with the loss weight scaled alike, so
         # its gradient on the similarities stays that of T = 0.1, weight 0.1
         Method('supcon-joint, T=0.5', supcon, {

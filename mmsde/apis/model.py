@@ -1,5 +1,6 @@
 """Load a trained classifier and its test data from a config: what the
 picture tools and the inferencer start from."""
+import copy
 from typing import Optional, Tuple
 
 import torch
@@ -51,7 +52,7 @@ def build_model(cfg: Config, init_cfg: bool = True) -> nn.Module:
     ``init_cfg`` (a checkpoint will hold every weight)."""
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     from mmpretrain.registry import MODELS
-    model_cfg = cfg.model.copy()
+    model_cfg = copy.deepcopy(cfg.model)  # the caller's config stays whole
     model_cfg.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
     if not init_cfg:
         model_cfg.get('backbone', {}).pop('init_cfg', None)
