@@ -97,6 +97,9 @@ README_PAIRS = (
     ('nonmasked, 48 epochs', 'nonmasked'),
     ('both, 24 epochs', 'nonmasked, 48 epochs'),
     ('supcon-joint, 24 epochs', 'nonmasked, 48 epochs'),
+    ('featkd, 48 epochs', 'nonmasked, 48 epochs'),
+    ('featkd, 48 epochs', 'both, 24 epochs'),
+    ('featkd, 48 epochs', 'featkd'),
     ('supcon-joint, T=0.5', 'supcon-joint'))
 
 
@@ -113,10 +116,12 @@ class Method(NamedTuple):
     in_table: bool = True
 
 
-def teacher_option(work_dir: str) -> Dict[str, str]:
-    """The distillers' teacher: the ``nonmasked`` run of the same fold."""
+def teacher_option(work_dir: str,
+                   teacher: str = 'nonmasked') -> Dict[str, str]:
+    """The distillers' teacher: the best checkpoint of the ``teacher`` run
+    (a folder of ``work_dir``) on the same fold."""
     return {'model.teacher_ckpt':
-            f'{work_dir}/nonmasked/fold{{fold}}/best_*.pth'}
+            f'{work_dir}/{teacher}/fold{{fold}}/best_*.pth'}
 
 
 def methods(work_dir: str) -> List[Method]:
@@ -193,7 +198,7 @@ def input_size(config: str, size: int) -> Dict[str, tuple]:
     return options
 
 
-def recipe_candidates() -> List[Method]:
+def recipe_candidates(work_dir: str) -> List[Method]:
     """Baselines with another recipe, each against the table's recipe on
     the same folds (``--recipes``)."""
     scenes = {PRETRAINED: 'face-pretrain://' + SCENES_PRETRAIN}
@@ -219,6 +224,10 @@ def recipe_candidates() -> List[Method]:
         # ... and the non-masked baseline at their optimiser steps: tells
         # the masked images from the extra steps
         Method('nonmasked, 48 epochs', nonmasked, epochs(48)),
+        # the paper's distiller at those steps, taught by that baseline
+        Method('featkd, 48 epochs', DISTILL.format('featkd'),
+               dict(epochs(48), **teacher_option(
+                   work_dir, 'nonmasked_48-epochs'))),
         # a softer SupCon: T = 0.5 with the loss weight scaled alike, so
         # its gradient on the similarities stays that of T = 0.1, weight 0.1
         Method('supcon-joint, T=0.5', supcon, {
@@ -416,10 +425,11 @@ def write_seed_summary(selected: List[Method], seeds: Sequence[int],
 def main() -> None:
     args = parse_args()
     table_methods = methods(args.work_dir)
-    known = table_methods + ablations(args.work_dir) + recipe_candidates()
+    candidates = recipe_candidates(args.work_dir)
+    known = table_methods + ablations(args.work_dir) + candidates
     selected = table_methods + [
         m for flag, group in ((args.ablations, ablations(args.work_dir)),
-                              (args.recipes, recipe_candidates()))
+                              (args.recipes, candidates))
         if flag for m in group]
     if args.methods:
         unknown = set(args.methods) - {m.name for m in known}

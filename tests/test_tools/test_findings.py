@@ -13,7 +13,7 @@ findings = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(findings)
 
 ALL = findings.methods('W') + findings.ablations('W') + \
-    findings.recipe_candidates()
+    findings.recipe_candidates('W')
 TWO_VIEW_MODELS = ('PairedClassifier', 'SupConClassifier')
 
 
@@ -71,11 +71,20 @@ def test_methods_train_at_one_budget():
     reference = budgets['both']
     assert reference == (12 * 2 / 32, 24.0)
     doubled = [n for n in budgets if n.endswith(('24 epochs', '48 epochs'))]
-    assert len(doubled) == 4
+    assert len(doubled) == 5
     for name, value in budgets.items():
         factor = 2 if name in doubled else 1
         assert value == pytest.approx(tuple(factor * v for v in reference)), \
             name
+
+
+def test_doubled_budget_distiller_learns_from_the_doubled_baseline():
+    """``featkd, 48 epochs``'s teacher is the best checkpoint of the
+    ``nonmasked, 48 epochs`` run of the same fold."""
+    by_name = {m.name: m for m in ALL}
+    teacher = by_name['featkd, 48 epochs'].options['model.teacher_ckpt']
+    baseline = findings.dir_name(by_name['nonmasked, 48 epochs'])
+    assert teacher == f'W/{baseline}/fold{{fold}}/best_*.pth'
 
 
 def test_face_pretraining_runs_for_every_start_a_method_names():
