@@ -10,16 +10,22 @@ interruption (or with more folds) and it continues.
     python tools/findings.py --methods both --ablations --seeds 1 2
     python tools/findings.py --recipes              # + the recipe candidates
     python tools/findings.py --methods 'nonmasked, 112 px'
+    python tools/findings.py --doubled              # twice the steps
 
 Methods run fold by fold (all methods on a fold, then the next fold), so the
 table after an interruption compares methods on the same folds. Budget:
 every method takes the same number of optimiser steps on the same number of
 training images (see the README, "The paper's findings"); two-stage SupCon
 adds its linear stage; the state-of-the-art FER methods train as `both`.
+With ``--doubled`` the table runs at twice its optimiser steps (the paper's
+24 epochs for the two-view methods, 48 for the single-image ones; rows named
+``<method>, <epochs> epochs``), compared with its own baselines.
+
 Results: WORK_DIR/<method>/fold<k>/test_metrics.json; tables: OUT.md (with
 each run's parameters, training images/s and minutes), OUT.csv and
-OUT_paired.md; with ``--readme README.md`` the README's table and its key
-fold-paired differences are rewritten between their marker comments.
+OUT_paired.md, and OUT_doubled.* for the doubled table; with ``--readme
+README.md`` the README's tables and their key fold-paired differences are
+rewritten between their marker comments.
 
 With ``--seeds``, the selected methods run once per seed (``randomness.seed``)
 as ``<method>, seed S`` beside the unseeded table, and OUT_seeds.md compares
@@ -61,6 +67,8 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SYNTHETIC_ROOT = 'data/synthetic_msde'  # the configs' data_root
 METRICS = ('non_masked/accuracy', 'masked/accuracy', 'overall/accuracy')
 REFERENCES = ('nonmasked', 'both')
+# the table at twice its steps (``--doubled``): its baselines at that budget
+DOUBLED_REFERENCES = ('nonmasked, 48 epochs', 'both, 24 epochs')
 # the seeded runs' references: `both`, and `both` with the batches of paired
 # training (the paired code path against single-image training at one batch
 # composition)
@@ -87,19 +95,6 @@ README_PAIRS = (
     ('supcon-joint, 112 px', 'nonmasked, 112 px'),
     ('supcon-joint, 112 px', 'both, 112 px'),
     ('both, scene pretraining', 'both'),
-    ('both, 24 epochs', 'nonmasked'), ('both, 24 epochs', 'both'),
-    ('supcon-joint, 24 epochs', 'nonmasked'),
-    ('supcon-joint, 24 epochs', 'both, 24 epochs'),
-    ('supcon-joint, 24 epochs', 'supcon-joint'),
-    ('paired-mse, 24 epochs', 'nonmasked'),
-    ('paired-mse, 24 epochs', 'both, 24 epochs'),
-    ('paired-mse, 24 epochs', 'nonmasked, 48 epochs'),
-    ('nonmasked, 48 epochs', 'nonmasked'),
-    ('both, 24 epochs', 'nonmasked, 48 epochs'),
-    ('supcon-joint, 24 epochs', 'nonmasked, 48 epochs'),
-    ('featkd, 48 epochs', 'nonmasked, 48 epochs'),
-    ('featkd, 48 epochs', 'both, 24 epochs'),
-    ('featkd, 48 epochs', 'featkd'),
     ('supcon-joint, T=0.5', 'supcon-joint'))
 
 
@@ -116,6 +111,17 @@ class Method(NamedTuple):
     in_table: bool = True
 
 
+class Table(NamedTuple):
+    """A results table: its methods, output prefix, the runs every row is
+    compared with, the README markers of its rows and of its key
+    fold-paired differences, and those differences' (run, reference)."""
+    methods: List[Method]
+    out: str
+    references: Sequence[str]
+    markers: Tuple[str, str]
+    pairs: Sequence[Tuple[str, str]]
+
+
 def teacher_option(work_dir: str,
                    teacher: str = 'nonmasked') -> Dict[str, str]:
     """The distillers' teacher: the best checkpoint of the ``teacher`` run
@@ -124,21 +130,48 @@ def teacher_option(work_dir: str,
             f'{work_dir}/{teacher}/fold{{fold}}/best_*.pth'}
 
 
-def methods(work_dir: str) -> List[Method]:
+def max_epochs(method: Method) -> int:
+    """The epochs ``method`` trains for (its options, else its config)."""
+    options = method.options or {}
+    if 'train_cfg.max_epochs' in options:
+        return options['train_cfg.max_epochs']
+    cfg = Config.fromfile(osp.join(REPO_ROOT, method.config))
+    return cfg.train_cfg.max_epochs
+
+
+def at_budget(method: Method, factor: int) -> Method:
+    """``method`` trained for ``factor`` times its config's epochs, named
+    ``<method>, <epochs> epochs`` (itself for ``factor`` 1)."""
+    if factor == 1:
+        return method
+    num = factor * max_epochs(method)
+    return method._replace(name=f'{method.name}, {num} epochs',
+                           options=dict(method.options or {}, **epochs(num)))
+
+
+def methods(work_dir: str, factor: int = 1) -> List[Method]:
     """The methods in run order (teachers and stage 1 before their users);
-    ``{fold}`` in an option becomes the fold index."""
-    teacher = teacher_option(work_dir)
-    stage1 = {'model.backbone.init_cfg.checkpoint':
-              f'{work_dir}/supcon-pretrain/fold{{fold}}/epoch_12.pth'}
-    return [
-        Method('nonmasked', BASELINE.format('24e', 'nonmasked')),
+    ``{fold}`` in an option becomes the fold index. ``factor`` 2 is the
+    table at twice its optimiser steps: the paper's 24 epochs for the
+    two-view methods, 48 for the single-image ones; distillers learn from
+    the non-masked baseline and the linear stage from stage 1 of the same
+    budget."""
+    nonmasked = at_budget(
+        Method('nonmasked', BASELINE.format('24e', 'nonmasked')), factor)
+    stage1 = at_budget(Method('supcon-pretrain',
+                              PAIRED.format('supcon-pretrain'),
+                              in_table=False), factor)
+    teacher = teacher_option(work_dir, dir_name(nonmasked))
+    encoder = {'model.backbone.init_cfg.checkpoint':
+               f'{work_dir}/{dir_name(stage1)}/fold{{fold}}/'
+               f'epoch_{max_epochs(stage1)}.pth'}
+    return [nonmasked] + [at_budget(m, factor) for m in (
         Method('masked', BASELINE.format('24e', 'masked')),
         Method('both', BASELINE.format('12e', 'both')),
         Method('paired-mse', PAIRED.format('paired-mse')),
         Method('supcon-joint', PAIRED.format('supcon-joint')),
-        Method('supcon-pretrain', PAIRED.format('supcon-pretrain'),
-               in_table=False),
-        Method('supcon-linear', LINEAR, stage1),
+    )] + [stage1] + [at_budget(m, factor) for m in (
+        Method('supcon-linear', LINEAR, encoder),
         Method('featkd', DISTILL.format('featkd'), teacher),
         Method('logitkd', DISTILL.format('logitkd'), teacher),
         Method('featlogitkd', DISTILL.format('featlogitkd'), teacher),
@@ -151,7 +184,20 @@ def methods(work_dir: str) -> List[Method]:
         # SCN's relabelling off: importance weights and rank loss only
         Method('scn-norelabel', SOTA.format('scn', '-both'),
                {'custom_hooks': []}),
-    ]
+    )]
+
+
+def doubled_pairs(doubled: List[Method]) -> List[Tuple[str, str]]:
+    """The doubled table's key differences: every row against its
+    non-masked baseline, the paradigms against its `both`, and every row
+    against itself at the table's budget."""
+    reference, both = DOUBLED_REFERENCES
+    rows = [m.name for m in doubled if m.in_table]
+    single_view = [r for r in rows
+                   if r.startswith(('nonmasked,', 'masked,', 'both,'))]
+    return [(r, reference) for r in rows if r != reference] + \
+        [(r, both) for r in rows if r not in single_view] + \
+        [(r, r.rsplit(', ', 1)[0]) for r in rows]
 
 
 def ablations(work_dir: str) -> List[Method]:
@@ -198,7 +244,7 @@ def input_size(config: str, size: int) -> Dict[str, tuple]:
     return options
 
 
-def recipe_candidates(work_dir: str) -> List[Method]:
+def recipe_candidates() -> List[Method]:
     """Baselines with another recipe, each against the table's recipe on
     the same folds (``--recipes``)."""
     scenes = {PRETRAINED: 'face-pretrain://' + SCENES_PRETRAIN}
@@ -214,20 +260,6 @@ def recipe_candidates(work_dir: str) -> List[Method]:
                BASELINE.format('24e', 'nonmasked'), scenes),
         Method('both, scene pretraining', BASELINE.format('12e', 'both'),
                scenes),
-        # the paper's budget: 24 epochs for every method, so the two-view
-        # methods see each non-masked image as often as the non-masked
-        # baseline (twice its optimiser steps)
-        Method('both, 24 epochs', both, epochs(24)),
-        Method('paired-mse, 24 epochs', PAIRED.format('paired-mse'),
-               epochs(24)),
-        Method('supcon-joint, 24 epochs', supcon, epochs(24)),
-        # ... and the non-masked baseline at their optimiser steps: tells
-        # the masked images from the extra steps
-        Method('nonmasked, 48 epochs', nonmasked, epochs(48)),
-        # the paper's distiller at those steps, taught by that baseline
-        Method('featkd, 48 epochs', DISTILL.format('featkd'),
-               dict(epochs(48), **teacher_option(
-                   work_dir, 'nonmasked_48-epochs'))),
         # a softer SupCon: T = 0.5 with the loss weight scaled alike, so
         # its gradient on the similarities stays that of T = 0.1, weight 0.1
         Method('supcon-joint, T=0.5', supcon, {
@@ -271,6 +303,10 @@ def parse_args() -> argparse.Namespace:
                         help='also run the sanity ablations')
     parser.add_argument('--recipes', action='store_true',
                         help='also run the recipe candidates')
+    parser.add_argument('--doubled', action='store_true',
+                        help='run the table at twice its optimiser steps '
+                        '(the paper\'s 24 epochs for the two-view methods, '
+                        '48 for the single-image ones) instead')
     parser.add_argument('--summarize-only', action='store_true')
     parser.add_argument('--out', default='docs/findings/table',
                         help='writes OUT.md, OUT.csv and OUT_paired.md')
@@ -364,26 +400,35 @@ def fold_results(work_dir: str, method: Method) -> List[dict]:
         return []
 
 
-def write_summary(selected: List[Method], work_dir: str, out: str,
+def write_summary(tables: Sequence[Table], work_dir: str,
                   readme: Optional[str] = None) -> None:
-    """The table and paired comparisons of the methods with results; with
-    ``readme``, that file's marked table and paired differences too."""
-    runs = {m.name: fold_results(work_dir, m) for m in selected
-            if m.in_table}
-    runs = {name: records for name, records in runs.items() if records}
-    if not runs:
+    """Each table's rows and paired comparisons for the methods with
+    results; with ``readme``, that file's marked blocks too."""
+    every_run, blocks = {}, {}
+    for table in tables:
+        runs = {m.name: fold_results(work_dir, m) for m in table.methods
+                if m.in_table}
+        runs = {name: records for name, records in runs.items() if records}
+        if not runs:
+            continue
+        every_run.update(runs)
+        write_report(runs, METRICS, table.out,
+                     [r for r in table.references if r in runs])
+        hours = sum(r.get('seconds', 0.) for records in runs.values()
+                    for r in records) / 3600
+        with open(f'{table.out}.md', 'a') as f:
+            f.write(f'\nTraining and testing took {hours:.2f} h in total.\n')
+        with open(f'{table.out}.md') as f:
+            blocks[table.markers[0]] = f.read()
+        print(blocks[table.markers[0]])
+    if not every_run:
         print('[findings] no results yet')
         return
-    write_report(runs, METRICS, out, [r for r in REFERENCES if r in runs])
-    hours = sum(r.get('seconds', 0.) for records in runs.values()
-                for r in records) / 3600
-    with open(f'{out}.md', 'a') as f:
-        f.write(f'\nTraining and testing took {hours:.2f} h in total.\n')
-    with open(f'{out}.md') as f:
-        table = f.read()
-    print(table)
+    for table in tables:
+        if table.markers[0] in blocks:
+            blocks[table.markers[1]] = paired_rows(every_run, table.pairs)
     if readme:
-        write_readme(readme, dict(table=table, paired=paired_rows(runs)))
+        write_readme(readme, blocks)
 
 
 def write_seed_summary(selected: List[Method], seeds: Sequence[int],
@@ -425,12 +470,21 @@ def write_seed_summary(selected: List[Method], seeds: Sequence[int],
 def main() -> None:
     args = parse_args()
     table_methods = methods(args.work_dir)
-    candidates = recipe_candidates(args.work_dir)
-    known = table_methods + ablations(args.work_dir) + candidates
+    candidates = recipe_candidates()
+    doubled = methods(args.work_dir, factor=2)
+    if args.doubled:
+        table_methods = doubled
+    known = methods(args.work_dir) + doubled + ablations(args.work_dir) + \
+        candidates
     selected = table_methods + [
         m for flag, group in ((args.ablations, ablations(args.work_dir)),
                               (args.recipes, candidates))
         if flag for m in group]
+    tables = (
+        Table([m for m in known if m not in doubled], args.out, REFERENCES,
+              ('table', 'paired'), README_PAIRS),
+        Table(doubled, f'{args.out}_doubled', DOUBLED_REFERENCES,
+              ('doubled', 'doubled-paired'), doubled_pairs(doubled)))
     if args.methods:
         unknown = set(args.methods) - {m.name for m in known}
         if unknown:
@@ -462,8 +516,8 @@ def main() -> None:
                       f'non-masked {metrics["non_masked/accuracy"]:.2f}, '
                       f'masked {metrics["masked/accuracy"]:.2f} '
                       f'({time.perf_counter() - start:.0f} s)')
-            write_summary(known, args.work_dir, args.out)
-    write_summary(known, args.work_dir, args.out, args.readme)
+            write_summary(tables, args.work_dir)
+    write_summary(tables, args.work_dir, args.readme)
     if args.seeds:
         write_seed_summary(unseeded, args.seeds, args.work_dir, args.out)
 

@@ -12,8 +12,9 @@ spec = importlib.util.spec_from_file_location('findings',
 findings = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(findings)
 
-ALL = findings.methods('W') + findings.ablations('W') + \
-    findings.recipe_candidates('W')
+DOUBLED = findings.methods('W', factor=2)
+ALL = findings.methods('W') + DOUBLED + findings.ablations('W') + \
+    findings.recipe_candidates()
 TWO_VIEW_MODELS = ('PairedClassifier', 'SupConClassifier')
 
 
@@ -63,19 +64,49 @@ def method_budget(method) -> tuple:
 
 
 def test_methods_train_at_one_budget():
-    """One budget for every method; the paper's budget (every method 24
-    epochs, ``, 24 epochs``) and the non-masked baseline at its steps
-    (``, 48 epochs``) take twice the steps on twice the images."""
+    """One budget for every method; the doubled table (``--doubled``: the
+    paper's 24 epochs for the two-view methods, rows named ``, <E>
+    epochs``) takes twice the steps on twice the images."""
     budgets = {m.name: method_budget(m) for m in ALL
-               if m.name != 'supcon-linear'}
+               if not m.name.startswith('supcon-linear')}
     reference = budgets['both']
     assert reference == (12 * 2 / 32, 24.0)
-    doubled = [n for n in budgets if n.endswith(('24 epochs', '48 epochs'))]
-    assert len(doubled) == 5
+    doubled = {m.name for m in DOUBLED}
+    assert [n for n in budgets if n.endswith(' epochs')] == [
+        m.name for m in DOUBLED if not m.name.startswith('supcon-linear')]
     for name, value in budgets.items():
         factor = 2 if name in doubled else 1
         assert value == pytest.approx(tuple(factor * v for v in reference)), \
             name
+
+
+def test_doubled_table_is_the_table_at_twice_the_epochs():
+    """Same configs and options, each method's epochs doubled (its cosine
+    decay with them); the linear stage reads stage 1's last checkpoint."""
+    for single, double in zip(findings.methods('W'), DOUBLED):
+        epochs = 2 * findings.max_epochs(single)
+        assert double.name == f'{single.name}, {epochs} epochs'
+        assert double.config == single.config
+        assert double.options['param_scheduler.T_max'] == epochs
+        for key, value in (single.options or {}).items():
+            if key not in ('model.teacher_ckpt',
+                           'model.backbone.init_cfg.checkpoint'):
+                assert double.options[key] == value
+    linear = next(m for m in DOUBLED if m.name.startswith('supcon-linear'))
+    assert linear.options['model.backbone.init_cfg.checkpoint'] == \
+        'W/supcon-pretrain_24-epochs/fold{fold}/epoch_24.pth'
+
+
+def test_doubled_pairs_compare_with_the_doubled_baselines():
+    pairs = findings.doubled_pairs(DOUBLED)
+    names = {m.name for m in DOUBLED}
+    assert ('masked, 48 epochs', 'nonmasked, 48 epochs') in pairs
+    assert ('masked, 48 epochs', 'both, 24 epochs') not in pairs
+    assert ('featkd, 48 epochs', 'both, 24 epochs') in pairs
+    assert ('nonmasked, 48 epochs', 'nonmasked') in pairs
+    assert all(run in names for run, _ in pairs)
+    assert not any(run == ref for run, ref in pairs)
+    assert 'supcon-pretrain, 24 epochs' not in {run for run, _ in pairs}
 
 
 def test_doubled_budget_distiller_learns_from_the_doubled_baseline():
@@ -141,6 +172,31 @@ def test_table_lists_every_recorded_method_not_only_the_selected(
     rows = [line.split(' | ')[0] for line in
             (tmp_path / 'table.md').read_text().splitlines()]
     assert rows.count('| nonmasked') == 2 and rows.count('| both') == 2
+    assert not (tmp_path / 'table_doubled.md').exists()  # no results yet
+
+
+def test_doubled_rows_get_their_own_table(tmp_path, monkeypatch):
+    """Rows of the doubled table go to OUT_doubled.md, compared with the
+    doubled baselines; the table keeps its own rows."""
+    record = tmp_path / 'record'
+    for name in ('nonmasked', 'nonmasked_48-epochs', 'both_24-epochs'):
+        for fold in (0, 1):
+            src = REPO / 'docs' / 'findings' / 'folds' / name / \
+                f'fold{fold}.json'
+            (record / name).mkdir(parents=True, exist_ok=True)
+            (record / name / f'fold{fold}.json').write_text(src.read_text())
+    monkeypatch.setattr('sys.argv', [
+        'findings.py', '--summarize-only', '--work-dir',
+        str(tmp_path / 'work'), '--record-dir', str(record),
+        '--out', str(tmp_path / 'table')])
+    findings.main()
+    table = (tmp_path / 'table.md').read_text()
+    doubled = (tmp_path / 'table_doubled.md').read_text()
+    assert '| nonmasked |' in table and 'epochs' not in table
+    assert '| nonmasked, 48 epochs |' in doubled
+    assert '| both, 24 epochs |' in doubled and '| nonmasked |' not in doubled
+    paired = (tmp_path / 'table_doubled_paired.md').read_text()
+    assert 'against `nonmasked, 48 epochs`' in paired
 
 
 def _records(accuracies):
@@ -189,7 +245,7 @@ def test_readme_without_both_markers_is_left_untouched(tmp_path):
 
 def test_the_shipped_readme_has_the_findings_markers():
     text = (REPO / 'README.md').read_text()
-    for marker in ('table', 'paired'):
+    for marker in ('table', 'paired', 'doubled', 'doubled-paired'):
         findings.splice(text, marker, 'x', 'README.md')  # ValueError if not
 
 
