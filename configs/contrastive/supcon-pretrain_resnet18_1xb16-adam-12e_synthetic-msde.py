@@ -11,5 +11,5 @@
 _base_ = './supcon-joint_resnet18_1xb16-adam-12e_synthetic-msde.py'
 
 model = dict(stage='pretrain')
-train_cfg = dict(val_begin=13)  # after the last epoch: never
+train_cfg = dict(val_begin=1_000_000)  # never, at any max_epochs
 default_hooks = dict(checkpoint=dict(save_best=None, rule=None))
