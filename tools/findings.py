@@ -469,19 +469,14 @@ def write_seed_summary(selected: List[Method], seeds: Sequence[int],
 
 def main() -> None:
     args = parse_args()
-    table_methods = methods(args.work_dir)
-    candidates = recipe_candidates()
-    doubled = methods(args.work_dir, factor=2)
-    if args.doubled:
-        table_methods = doubled
-    known = methods(args.work_dir) + doubled + ablations(args.work_dir) + \
-        candidates
-    selected = table_methods + [
-        m for flag, group in ((args.ablations, ablations(args.work_dir)),
-                              (args.recipes, candidates))
+    single, doubled = methods(args.work_dir), methods(args.work_dir, 2)
+    extra = ablations(args.work_dir), recipe_candidates()
+    known = single + doubled + extra[0] + extra[1]
+    selected = (doubled if args.doubled else single) + [
+        m for flag, group in zip((args.ablations, args.recipes), extra)
         if flag for m in group]
     tables = (
-        Table([m for m in known if m not in doubled], args.out, REFERENCES,
+        Table(single + extra[0] + extra[1], args.out, REFERENCES,
               ('table', 'paired'), README_PAIRS),
         Table(doubled, f'{args.out}_doubled', DOUBLED_REFERENCES,
               ('doubled', 'doubled-paired'), doubled_pairs(doubled)))
