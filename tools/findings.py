@@ -406,18 +406,20 @@ def write_summary(tables: Sequence[Table], work_dir: str,
     results; with ``readme``, that file's marked blocks too."""
     every_run, blocks = {}, {}
     for table in tables:
-        runs = {m.name: fold_results(work_dir, m) for m in table.methods
-                if m.in_table}
-        runs = {name: records for name, records in runs.items() if records}
+        results = [(m, fold_results(work_dir, m)) for m in table.methods]
+        runs = {m.name: records for m, records in results
+                if m.in_table and records}
         if not runs:
             continue
         every_run.update(runs)
         write_report(runs, METRICS, table.out,
                      [r for r in table.references if r in runs])
-        hours = sum(r.get('seconds', 0.) for records in runs.values()
+        # runs that are not rows (SupCon's stage 1) take time too
+        hours = sum(r.get('seconds', 0.) for _, records in results
                     for r in records) / 3600
         with open(f'{table.out}.md', 'a') as f:
-            f.write(f'\nTraining and testing took {hours:.2f} h in total.\n')
+            f.write(f'\nTraining and testing took {hours:.2f} h in total '
+                    '(every run, those that are not rows included).\n')
         with open(f'{table.out}.md') as f:
             blocks[table.markers[0]] = f.read()
         print(blocks[table.markers[0]])

@@ -1,6 +1,7 @@
 """tools/findings.py: every method's config exists, takes its options, and
 trains at the stated equal budget (optimiser steps and training images)."""
 import importlib.util
+import json
 
 import pytest
 from e2e_helpers import REPO
@@ -197,6 +198,26 @@ def test_doubled_rows_get_their_own_table(tmp_path, monkeypatch):
     assert '| both, 24 epochs |' in doubled and '| nonmasked |' not in doubled
     paired = (tmp_path / 'table_doubled_paired.md').read_text()
     assert 'against `nonmasked, 48 epochs`' in paired
+
+
+def test_total_time_counts_runs_that_are_not_rows(tmp_path):
+    """SupCon's stage 1 is not a row but is part of the table's time."""
+    stage1 = findings.Method('stage1', 'c.py', in_table=False)
+    row = findings.Method('row', 'c.py')
+    for method, seconds in ((stage1, 1800.), (row, 5400.)):
+        result = tmp_path / method.name / 'fold0' / 'test_metrics.json'
+        result.parent.mkdir(parents=True)
+        result.write_text(json.dumps({
+            'fold': 0, 'seconds': seconds,
+            'metrics': {'non_masked/accuracy': 50., 'masked/accuracy': 40.,
+                        'overall/accuracy': 45.}}))
+    out = tmp_path / 'table'
+    findings.write_summary(
+        [findings.Table([stage1, row], str(out), (), ('table', 'paired'),
+                        [])], str(tmp_path))
+    text = out.with_suffix('.md').read_text()
+    assert '| row |' in text and '| stage1 |' not in text
+    assert 'took 2.00 h in total' in text
 
 
 def _records(accuracies):
