@@ -31,13 +31,15 @@ def test_train_speed_compares_runner_bare_loop_and_dataloader(
     config = write_tiny_config(tmp_path / 'tiny.py', tiny_msde, max_epochs=1)
     out = tmp_path / 'bench.md'
     proc = run_tool('python', 'tools/benchmark/train_speed.py', str(config),
-                    '--variants', 'bare', 'mmsde', 'data', '--epochs', '1',
+                    '--variants', 'bare', 'mmsde', 'data',
+                    'bare-channels-last', 'bare-compile', '--epochs', '1',
                     '--iters', '4', '--warmup', '1', '--append', str(out))
     rows = re.findall(r'^\| tiny.py \| ([^|]+) \| ([\d.]+) \[[^]]+\] \| '
                       r'([\d.]+) \| ([\d.]+) \| ([\d.]+) \| [^|]+ \| '
                       r'([\d.]+) \|', proc.stdout, re.M)
     names = [r[0].split(' (')[0] for r in rows]
-    assert names == ['bare PyTorch loop', 'mmsde runner', 'dataloader alone']
+    assert names == ['bare PyTorch loop', 'mmsde runner', 'dataloader alone',
+                     'bare loop, channels-last', 'bare loop, torch.compile']
     bare = float(rows[0][1])
     for _, samples, sec, wait, compute, vs_bare in rows:
         assert float(samples) > 0 and float(sec) > 0

@@ -8,6 +8,9 @@ For each config and each variant, in a separate process:
 - ``bare``: no framework: torchvision's ResNet-18, the config's batch size,
   optimiser and learning rate, the training images decoded once into one
   tensor, a random horizontal flip on the batch tensor;
+- ``bare-channels-last`` / ``bare-compile``: the bare loop with the model
+  and batch in channels-last memory / the model through ``torch.compile``
+  (the first, compiling iterations fall in ``--warmup``);
 - ``data``: the config's training dataloader alone (no model), to see what
   the pipeline can feed, per worker.
 
@@ -16,8 +19,8 @@ computing, peak memory, and ratios to the bare loop and to the first row;
 ``--append FILE`` adds the table with the command, machine and date.
 
     python tools/benchmark/train_speed.py CONFIG [CONFIG ...] \
-        [--variants mmsde mmpretrain bare data] [--epochs 2] [--iters 30] \
-        [--warmup 5] \
+        [--variants mmsde mmpretrain bare bare-channels-last bare-compile \
+                    data] [--epochs 2] [--iters 30] [--warmup 5] \
         [--cfg-options KEY=VALUE ...] [--append docs/benchmarks.md]
 """
 import argparse
@@ -35,9 +38,13 @@ from mmengine.config import DictAction
 
 from mmsde.utils.benchmark import append_report, peak_memory
 
-VARIANTS = ('mmsde', 'mmpretrain', 'bare', 'data')
-NAMES = dict(mmsde='mmsde runner', mmpretrain='MMPretrain CustomDataset',
-             bare='bare PyTorch loop', data='dataloader alone')
+VARIANTS = ('mmsde', 'mmpretrain', 'bare', 'bare-channels-last',
+            'bare-compile', 'data')
+NAMES = {'mmsde': 'mmsde runner', 'mmpretrain': 'MMPretrain CustomDataset',
+         'bare': 'bare PyTorch loop',
+         'bare-channels-last': 'bare loop, channels-last',
+         'bare-compile': 'bare loop, torch.compile',
+         'data': 'dataloader alone'}
 
 
 def parse_args() -> argparse.Namespace:
@@ -152,7 +159,8 @@ def run_data(cfg, args: argparse.Namespace) -> dict:
 
 
 def run_bare(cfg, args: argparse.Namespace) -> dict:
-    """A framework-free ResNet-18 loop on images decoded once."""
+    """A framework-free ResNet-18 loop on images decoded once (in
+    channels-last memory or compiled for those variants)."""
     import cv2
     import numpy as np
     import torch
@@ -177,11 +185,16 @@ def run_bare(cfg, args: argparse.Namespace) -> dict:
     mean = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)
     std = torch.tensor([58.395, 57.12, 57.375]).view(1, 3, 1, 1)
     model = torchvision.models.resnet18(num_classes=7)
+    memory = torch.channels_last if args.variant == 'bare-channels-last' \
+        else torch.contiguous_format
+    model = model.to(memory_format=memory)
     opt_cfg = dict(cfg.optim_wrapper.optimizer)
     opt_type = getattr(torch.optim, opt_cfg.pop('type'))
     optimizer = opt_type(model.parameters(), **opt_cfg)
     criterion = torch.nn.CrossEntropyLoss()
     model.train()
+    if args.variant == 'bare-compile':
+        model = torch.compile(model)
     generator = torch.Generator().manual_seed(0)
     starts, ends = [], []
     for _ in range(args.iters):
@@ -189,7 +202,7 @@ def run_bare(cfg, args: argparse.Namespace) -> dict:
         x = images[idx]
         flip = torch.rand(batch, generator=generator) < 0.5
         x = torch.where(flip[:, None, None, None], x.flip(-1), x)
-        x = (x.float() - mean) / std
+        x = ((x.float() - mean) / std).contiguous(memory_format=memory)
         y = labels[idx]
         starts.append(time.perf_counter())
         optimizer.zero_grad()
@@ -209,8 +222,9 @@ def run_variant(config: str, args: argparse.Namespace) -> dict:
     if args.variant == 'mmpretrain':
         cfg.train_dataloader.dataset = stock_dataset(
             cfg.train_dataloader.dataset, tmp)
-    runners = dict(mmsde=run_runner, mmpretrain=run_runner, bare=run_bare,
-                   data=run_data)
+    runners = {'mmsde': run_runner, 'mmpretrain': run_runner,
+               'bare': run_bare, 'bare-channels-last': run_bare,
+               'bare-compile': run_bare, 'data': run_data}
     result = runners[args.variant](cfg, args)
     import torch
     return dict(result, **peak_memory(), threads=torch.get_num_threads(),
