@@ -472,13 +472,14 @@ def write_seed_summary(selected: List[Method], seeds: Sequence[int],
 def main() -> None:
     args = parse_args()
     single, doubled = methods(args.work_dir), methods(args.work_dir, 2)
-    extra = ablations(args.work_dir), recipe_candidates()
-    known = single + doubled + extra[0] + extra[1]
+    sanity, candidates = ablations(args.work_dir), recipe_candidates()
+    known = single + doubled + sanity + candidates
     selected = (doubled if args.doubled else single) + [
-        m for flag, group in zip((args.ablations, args.recipes), extra)
+        m for flag, group in ((args.ablations, sanity),
+                              (args.recipes, candidates))
         if flag for m in group]
     tables = (
-        Table(single + extra[0] + extra[1], args.out, REFERENCES,
+        Table(single + sanity + candidates, args.out, REFERENCES,
               ('table', 'paired'), README_PAIRS),
         Table(doubled, f'{args.out}_doubled', DOUBLED_REFERENCES,
               ('doubled', 'doubled-paired'), doubled_pairs(doubled)))
