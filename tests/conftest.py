@@ -1,8 +1,9 @@
 """Fixtures shared by the test folders: a tiny synthetic benchmark and a
 tiny trained face detector. The end-to-end helpers live in
 ``e2e_helpers.py`` and ``face_helpers.py``."""
+import shutil
 from pathlib import Path
-from typing import Tuple
+from typing import Iterator, Tuple
 
 import pytest
 
@@ -11,6 +12,18 @@ def pytest_configure(config):
     config.addinivalue_line(
         'markers', 'slow: end-to-end test that runs tools in subprocesses '
         '(deselect with -m "not slow")')
+
+
+@pytest.fixture(scope='module')
+def module_tmp_path(tmp_path_factory, request) -> Iterator[Path]:
+    """A folder shared by one module's tests (a run they all inspect),
+    removed when the module ends unless one of its tests failed. A tiny run
+    writes hundreds of MB of checkpoints; CI disks can be nearly full."""
+    path = tmp_path_factory.mktemp(request.module.__name__.split('.')[-1])
+    failed_before = request.session.testsfailed
+    yield path
+    if request.session.testsfailed == failed_before:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope='session')

@@ -12,9 +12,9 @@ SYNTHETIC = '_resnet18_1xb32-adam-24e_synthetic-msde.py'
 
 
 @pytest.fixture(scope='module')
-def teacher(tiny_msde, tmp_path_factory):
+def teacher(tiny_msde, module_tmp_path):
     """A 1-epoch teacher on the tiny benchmark: (config, best checkpoint)."""
-    tmp = tmp_path_factory.mktemp('teacher')
+    tmp = module_tmp_path
     config = write_tiny_config(tmp / 'tiny.py', tiny_msde, max_epochs=1)
     run_tool('python', 'tools/train.py', config, '--work-dir', tmp / 'run')
     (best, ) = (tmp / 'run').glob('best_*.pth')

@@ -14,9 +14,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope='module')
-def trained(tiny_msde, tmp_path_factory):
+def trained(tiny_msde, module_tmp_path):
     """Train the tiny config for 2 epochs; return (config, work_dir)."""
-    tmp = tmp_path_factory.mktemp('train')
+    tmp = module_tmp_path
     config = write_tiny_config(tmp / 'tiny.py', tiny_msde)
     work_dir = tmp / 'run'
     run_tool('python', 'tools/train.py', config, '--work-dir', work_dir)
