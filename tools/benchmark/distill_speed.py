@@ -64,10 +64,11 @@ def build_models(cfg: Config, teacher_ckpt: str, device: str) -> tuple:
     return distiller.to(device), student.to(device)
 
 
-def random_teacher_checkpoint(cfg: Config) -> str:
-    """Save a teacher with random weights; timing does not depend on them."""
+def random_teacher_checkpoint(cfg: Config, folder: str) -> str:
+    """Save a teacher with random weights into ``folder``; timing does not
+    depend on them."""
     from mmsde.models.classifiers.distiller import build_teacher
-    path = osp.join(tempfile.mkdtemp(), 'random_teacher.pth')
+    path = osp.join(folder, 'random_teacher.pth')
     torch.save(dict(state_dict=build_teacher(cfg.model.teacher_cfg)
                     .state_dict()), path)
     return path
@@ -119,8 +120,10 @@ def main() -> None:
     cfg.model.backbone.pop('init_cfg', None)
     batch = args.batch_size or cfg.train_dataloader.batch_size
     size = cfg.get('img_size', 224)
-    teacher_ckpt = args.teacher_ckpt or random_teacher_checkpoint(cfg)
-    distiller, student = build_models(cfg, teacher_ckpt, args.device)
+    with tempfile.TemporaryDirectory() as tmp:
+        teacher_ckpt = (args.teacher_ckpt
+                        or random_teacher_checkpoint(cfg, tmp))
+        distiller, student = build_models(cfg, teacher_ckpt, args.device)
     batches = make_batches(args.steps, batch, size)
     cache = compute_teacher_outputs(
         distiller, [single_view(data) for data in batches],

@@ -217,15 +217,15 @@ def run_variant(config: str, args: argparse.Namespace) -> dict:
     from mmsde.apis import load_config
     from mmsde.utils import register_all_modules
     register_all_modules()
-    tmp = tempfile.mkdtemp()
-    cfg = load_config(config, work_dir=tmp, cfg_options=args.cfg_options)
-    if args.variant == 'mmpretrain':
-        cfg.train_dataloader.dataset = stock_dataset(
-            cfg.train_dataloader.dataset, tmp)
     runners = {'mmsde': run_runner, 'mmpretrain': run_runner,
                'bare': run_bare, 'bare-channels-last': run_bare,
                'bare-compile': run_bare, 'data': run_data}
-    result = runners[args.variant](cfg, args)
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = load_config(config, work_dir=tmp, cfg_options=args.cfg_options)
+        if args.variant == 'mmpretrain':
+            cfg.train_dataloader.dataset = stock_dataset(
+                cfg.train_dataloader.dataset, tmp)
+        result = runners[args.variant](cfg, args)
     import torch
     return dict(result, **peak_memory(), threads=torch.get_num_threads(),
                 workers=cfg.train_dataloader.get('num_workers', 0))
