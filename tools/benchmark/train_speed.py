@@ -38,13 +38,12 @@ from mmengine.config import DictAction
 
 from mmsde.utils.benchmark import append_report, peak_memory
 
-VARIANTS = ('mmsde', 'mmpretrain', 'bare', 'bare-channels-last',
-            'bare-compile', 'data')
 NAMES = {'mmsde': 'mmsde runner', 'mmpretrain': 'MMPretrain CustomDataset',
          'bare': 'bare PyTorch loop',
          'bare-channels-last': 'bare loop, channels-last',
          'bare-compile': 'bare loop, torch.compile',
          'data': 'dataloader alone'}
+VARIANTS = tuple(NAMES)
 
 
 def parse_args() -> argparse.Namespace:
