@@ -44,6 +44,7 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 from mmengine.config import Config
 
 from mmsde.apis import pretrain_faces
+from mmsde.apis.runner import input_size_options
 from mmsde.apis.kfold import (RESULT_FILE, format_difference,
                               load_fold_results, paired_comparison, run_fold,
                               write_report)
@@ -69,6 +70,8 @@ METRICS = ('non_masked/accuracy', 'masked/accuracy', 'overall/accuracy')
 REFERENCES = ('nonmasked', 'both')
 # the table at twice its steps (``--doubled``): its baselines at that budget
 DOUBLED_REFERENCES = ('nonmasked, 48 epochs', 'both, 24 epochs')
+# float32, and bfloat16 autocast with channels-last (``--amp`` on the CPU)
+PRECISIONS = ('fp32', 'bf16')
 # the seeded runs' references: `both`, and `both` with the batches of paired
 # training (the paired code path against single-image training at one batch
 # composition)
@@ -109,6 +112,7 @@ class Method(NamedTuple):
     config: str
     options: Optional[Dict[str, str]] = None
     in_table: bool = True
+    amp: bool = False  # bfloat16 + channels-last on the CPU (--amp)
 
 
 class Table(NamedTuple):
@@ -149,28 +153,42 @@ def at_budget(method: Method, factor: int) -> Method:
                            options=dict(method.options or {}, **epochs(num)))
 
 
-def methods(work_dir: str, factor: int = 1) -> List[Method]:
+def in_precision(method: Method, precision: str) -> Method:
+    """``method`` in ``precision``: itself in float32, ``<method>, bf16``
+    trained with ``--amp`` (bfloat16 autocast and channels-last on the CPU)
+    in bfloat16."""
+    if precision == 'fp32':
+        return method
+    return method._replace(name=f'{method.name}, {precision}', amp=True)
+
+
+def methods(work_dir: str, factor: int = 1,
+            precision: str = 'fp32') -> List[Method]:
     """The methods in run order (teachers and stage 1 before their users);
     ``{fold}`` in an option becomes the fold index. ``factor`` 2 is the
     table at twice its optimiser steps: the paper's 24 epochs for the
     two-view methods, 48 for the single-image ones; distillers learn from
     the non-masked baseline and the linear stage from stage 1 of the same
-    budget."""
-    nonmasked = at_budget(
-        Method('nonmasked', BASELINE.format('24e', 'nonmasked')), factor)
-    stage1 = at_budget(Method('supcon-pretrain',
-                              PAIRED.format('supcon-pretrain'),
-                              in_table=False), factor)
+    budget and precision."""
+
+    def variant(method: Method) -> Method:
+        return in_precision(at_budget(method, factor), precision)
+
+    nonmasked = variant(
+        Method('nonmasked', BASELINE.format('24e', 'nonmasked')))
+    stage1 = variant(Method('supcon-pretrain',
+                            PAIRED.format('supcon-pretrain'),
+                            in_table=False))
     teacher = teacher_option(work_dir, dir_name(nonmasked))
     encoder = {'model.backbone.init_cfg.checkpoint':
                f'{work_dir}/{dir_name(stage1)}/fold{{fold}}/'
                f'epoch_{max_epochs(stage1)}.pth'}
-    return [nonmasked] + [at_budget(m, factor) for m in (
+    return [nonmasked] + [variant(m) for m in (
         Method('masked', BASELINE.format('24e', 'masked')),
         Method('both', BASELINE.format('12e', 'both')),
         Method('paired-mse', PAIRED.format('paired-mse')),
         Method('supcon-joint', PAIRED.format('supcon-joint')),
-    )] + [stage1] + [at_budget(m, factor) for m in (
+    )] + [stage1] + [variant(m) for m in (
         Method('supcon-linear', LINEAR, encoder),
         Method('featkd', DISTILL.format('featkd'), teacher),
         Method('logitkd', DISTILL.format('logitkd'), teacher),
@@ -187,17 +205,53 @@ def methods(work_dir: str, factor: int = 1) -> List[Method]:
     )]
 
 
-def doubled_pairs(doubled: List[Method]) -> List[Tuple[str, str]]:
-    """The doubled table's key differences: every row against its
-    non-masked baseline, the paradigms against its `both`, and every row
-    against itself at the table's budget."""
-    reference, both = DOUBLED_REFERENCES
-    rows = [m.name for m in doubled if m.in_table]
-    single_view = [r for r in rows
+def table_pairs(rows: List[Method], references: Sequence[str]
+                ) -> List[Tuple[str, str]]:
+    """A derived table's key differences: every row against the table's
+    non-masked baseline (``references[0]``), the paradigms against its
+    `both` (``references[1]``), and every row against the row it derives
+    from (``<row>, <change>`` against ``<row>``: the same method at the
+    main table's budget, or in float32)."""
+    reference, both = references
+    names = [m.name for m in rows if m.in_table]
+    single_view = [r for r in names
                    if r.startswith(('nonmasked,', 'masked,', 'both,'))]
-    return [(r, reference) for r in rows if r != reference] + \
-        [(r, both) for r in rows if r not in single_view] + \
-        [(r, r.rsplit(', ', 1)[0]) for r in rows]
+    return [(r, reference) for r in names if r != reference] + \
+        [(r, both) for r in names if r not in single_view] + \
+        [(r, r.rsplit(', ', 1)[0]) for r in names]
+
+
+def named(names: Sequence[str], precision: str) -> Tuple[str, ...]:
+    """Row names in ``precision`` (:func:`in_precision`)."""
+    return tuple(in_precision(Method(n, ''), precision).name for n in names)
+
+
+def tables(work_dir: str, out: str, sanity: List[Method],
+           candidates: List[Method]) -> Dict[str, Tuple[Table, Table]]:
+    """Per precision, the table and the table at twice the steps. The
+    float32 table also holds the sanity ablations and recipe candidates;
+    a bfloat16 table is OUT_bf16 (rows ``<method>, bf16``), its README
+    markers ``table-bf16`` and so on, its rows compared with their float32
+    rows too."""
+    result = {}
+    for precision in PRECISIONS:
+        suffix = '' if precision == 'fp32' else f'-{precision}'
+        single = methods(work_dir, 1, precision)
+        doubled = methods(work_dir, 2, precision)
+        refs = named(REFERENCES, precision)
+        doubled_refs = named(DOUBLED_REFERENCES, precision)
+        if precision == 'fp32':
+            main = Table(single + sanity + candidates, out, refs,
+                         ('table', 'paired'), README_PAIRS)
+        else:
+            main = Table(single, f'{out}_{precision}', refs,
+                         (f'table{suffix}', f'paired{suffix}'),
+                         table_pairs(single, refs))
+        result[precision] = (main, Table(
+            doubled, f'{out}_doubled' + suffix.replace('-', '_'),
+            doubled_refs, (f'doubled{suffix}', f'doubled-paired{suffix}'),
+            table_pairs(doubled, doubled_refs)))
+    return result
 
 
 def ablations(work_dir: str) -> List[Method]:
@@ -226,22 +280,9 @@ def ablations(work_dir: str) -> List[Method]:
 
 
 def input_size(config: str, size: int) -> Dict[str, tuple]:
-    """Options that resize ``config``'s inputs to ``size`` px: every Resize
-    step of its training, validation and test pipelines (inside a
-    PairedTransform too)."""
-    cfg = Config.fromfile(osp.join(REPO_ROOT, config))
-    options = {}
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        prefix = f'{loader}.dataset.pipeline'
-        for i, step in enumerate(cfg[loader].dataset.pipeline):
-            inner = step.get('transforms') if step.type == 'PairedTransform' \
-                else [step]
-            for j, t in enumerate(inner or []):
-                if t.type == 'Resize':
-                    path = f'{prefix}.{i}.transforms.{j}' if t is not step \
-                        else f'{prefix}.{i}'
-                    options[f'{path}.scale'] = (size, size)
-    return options
+    """Options that resize ``config``'s inputs to ``size`` px."""
+    return input_size_options(Config.fromfile(osp.join(REPO_ROOT, config)),
+                              size)
 
 
 def recipe_candidates() -> List[Method]:
@@ -307,6 +348,10 @@ def parse_args() -> argparse.Namespace:
                         help='run the table at twice its optimiser steps '
                         '(the paper\'s 24 epochs for the two-view methods, '
                         '48 for the single-image ones) instead')
+    parser.add_argument('--precision', choices=PRECISIONS, default='fp32',
+                        help='bf16: run the rows as "<method>, bf16" with '
+                        '--amp (bfloat16 autocast and channels-last on a CPU '
+                        'with native bfloat16), tables OUT_bf16*')
     parser.add_argument('--summarize-only', action='store_true')
     parser.add_argument('--out', default='docs/findings/table',
                         help='writes OUT.md, OUT.csv and OUT_paired.md')
@@ -471,18 +516,20 @@ def write_seed_summary(selected: List[Method], seeds: Sequence[int],
 
 def main() -> None:
     args = parse_args()
-    single, doubled = methods(args.work_dir), methods(args.work_dir, 2)
     sanity, candidates = ablations(args.work_dir), recipe_candidates()
-    known = single + doubled + sanity + candidates
-    selected = (doubled if args.doubled else single) + [
-        m for flag, group in ((args.ablations, sanity),
-                              (args.recipes, candidates))
-        if flag for m in group]
-    tables = (
-        Table(single + sanity + candidates, args.out, REFERENCES,
-              ('table', 'paired'), README_PAIRS),
-        Table(doubled, f'{args.out}_doubled', DOUBLED_REFERENCES,
-              ('doubled', 'doubled-paired'), doubled_pairs(doubled)))
+    by_precision = tables(args.work_dir, args.out, sanity, candidates)
+    main_table, doubled_table = by_precision[args.precision]
+    selected = list(doubled_table.methods if args.doubled else [
+        m for m in main_table.methods if m not in sanity + candidates])
+    if args.precision == 'fp32':
+        selected += [m for flag, group in ((args.ablations, sanity),
+                                           (args.recipes, candidates))
+                     if flag for m in group]
+    elif args.ablations or args.recipes or args.seeds:
+        raise SystemExit('--ablations, --recipes and --seeds are float32 '
+                         'tables: run them without --precision')
+    every_table = [t for pair in by_precision.values() for t in pair]
+    known = [m for t in every_table for m in t.methods]
     if args.methods:
         unknown = set(args.methods) - {m.name for m in known}
         if unknown:
@@ -508,14 +555,15 @@ def main() -> None:
                 start = time.perf_counter()
                 metrics = run_fold(method.config,
                                    f'{args.work_dir}/{dir_name(method)}',
-                                   fold, args.num_folds, method.options)
+                                   fold, args.num_folds, method.options,
+                                   amp=method.amp)
                 keep_record(args.work_dir, args.record_dir, method, fold)
                 print(f'[findings] fold {fold} {method.name}: '
                       f'non-masked {metrics["non_masked/accuracy"]:.2f}, '
                       f'masked {metrics["masked/accuracy"]:.2f} '
                       f'({time.perf_counter() - start:.0f} s)')
-            write_summary(tables, args.work_dir)
-    write_summary(tables, args.work_dir, args.readme)
+            write_summary(every_table, args.work_dir)
+    write_summary(every_table, args.work_dir, args.readme)
     if args.seeds:
         write_seed_summary(unseeded, args.seeds, args.work_dir, args.out)
 

@@ -28,7 +28,7 @@ from .runner import load_config, train_and_test
 SPLITS = ('train', 'val', 'test')
 RESULT_FILE = 'test_metrics.json'
 # what train_and_test reports besides the test metrics, kept in the record
-RUN_FACTS = ('params', 'train_images', 'train_seconds')
+RUN_FACTS = ('params', 'precision', 'train_images', 'train_seconds')
 DEFAULT_METRICS = ('non_masked/accuracy', 'masked/accuracy',
                    'overall/accuracy')
 
@@ -119,6 +119,13 @@ def load_fold_results(work_dir: str) -> List[dict]:
     return sorted(records, key=lambda r: r['fold'])
 
 
+def record_precision(record: dict) -> str:
+    """The precision a fold trained in; records from before precision was
+    recorded trained in float32 (mixed precision then needed a GPU, and
+    none of them ran on one)."""
+    return record.get('precision', 'fp32')
+
+
 def summarize(records: Sequence[dict],
               metrics: Sequence[str] = DEFAULT_METRICS) -> Dict[str, dict]:
     """Mean and sample standard deviation of each metric over folds.
@@ -126,7 +133,17 @@ def summarize(records: Sequence[dict],
     Returns:
         ``{metric: dict(mean=..., std=..., n=..., folds=[...])}``; ``std`` is
         NaN for a single fold.
+
+    Raises:
+        ValueError: The folds trained in different precisions (one row of a
+            table is one precision).
     """
+    precisions = {}
+    for r in records:
+        precisions.setdefault(record_precision(r), []).append(r['fold'])
+    if len(precisions) > 1:
+        raise ValueError(f'folds trained in different precisions '
+                         f'{precisions}: a row is one precision')
     summary = {}
     for name in metrics:
         missing = [r['fold'] for r in records if name not in r['metrics']]

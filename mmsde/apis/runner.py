@@ -3,13 +3,16 @@
 k-fold tool)."""
 import os
 import os.path as osp
-from typing import Optional
+from typing import Dict, Optional
 
 import torch
 from mmengine.config import Config
+from mmengine.logging import print_log
+from mmengine.optim import AmpOptimWrapper
 from mmengine.runner import Runner
 
 from mmsde.engine.hooks import TrainSpeedHook
+from mmsde.utils.cpu_features import CPUINFO, native_bf16_isas
 from mmsde.utils.model import unwrap_model
 
 
@@ -27,7 +30,7 @@ def load_config(config: str,
         work_dir: Output folder; defaults to ``work_dirs/<config name>``.
         cfg_options: Key-value pairs merged into the config.
         launcher: ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
-        amp: Train with automatic mixed precision.
+        amp: Train with mixed precision (:func:`_enable_amp`).
         resume: ``'auto'`` to resume from the latest checkpoint in
             ``work_dir``, a checkpoint path, or ``None``.
         auto_scale_lr: Scale the learning rate by the actual batch size.
@@ -60,18 +63,78 @@ def load_config(config: str,
 
 
 def _enable_amp(cfg: Config) -> None:
-    """Switch the optimizer wrapper to ``AmpOptimWrapper``."""
+    """Mixed precision: float16 with loss scaling (``AmpOptimWrapper``) on a
+    GPU; bfloat16 autocast with channels-last weights (``BF16OptimWrapper``,
+    ``ChannelsLastHook``) on a CPU that computes bfloat16 natively. Never
+    float16 on a CPU.
+
+    Raises:
+        ValueError: The config's optimiser wrapper is of another kind, or
+            the CPU would emulate bfloat16.
+    """
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
     if wrapper == 'AmpOptimWrapper':
         return
-    if wrapper != 'OptimWrapper':
+    if wrapper not in ('OptimWrapper', 'BF16OptimWrapper'):
         raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, '
                          f'got {wrapper!r}')
-    if not torch.cuda.is_available():
-        raise ValueError('--amp needs a GPU: MMEngine 0.10.7\'s '
-                         'AmpOptimWrapper refuses to train on the CPU')
-    cfg.optim_wrapper.type = 'AmpOptimWrapper'
-    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if torch.cuda.is_available():
+        if wrapper == 'OptimWrapper':
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        else:  # the config asks for bfloat16: keep it, strictly
+            cfg.optim_wrapper.fp32_fallback = False
+        return
+    isas = native_bf16_isas()
+    if not isas:
+        raise ValueError(
+            '--amp on a CPU trains in bfloat16, and this CPU would emulate '
+            'it (no AVX-512 BF16, AMX-BF16 or Arm BF16 flag in '
+            f'{CPUINFO}), slower than float32; float16 is not offered on '
+            'CPUs. Train without --amp.')
+    cfg.optim_wrapper.type = 'BF16OptimWrapper'
+    cfg.optim_wrapper.fp32_fallback = False
+    use_channels_last(cfg)
+    print_log(f'--amp: bfloat16 autocast and channels-last on the CPU '
+              f'({", ".join(isas)})', logger='current')
+
+
+def use_channels_last(cfg: Config) -> None:
+    """Add ``ChannelsLastHook`` to the config's hooks, once."""
+    hooks = list(cfg.get('custom_hooks') or [])
+    if not any(h.get('type') == 'ChannelsLastHook' for h in hooks):
+        cfg.custom_hooks = hooks + [dict(type='ChannelsLastHook')]
+
+
+def input_size_options(cfg: Config, size: int) -> Dict[str, tuple]:
+    """Options that resize the config's inputs to ``size`` px: every
+    ``Resize`` step of its training, validation and test pipelines (inside
+    a ``PairedTransform`` too), for ``cfg_options`` or ``merge_from_dict``.
+    """
+    options = {}
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        prefix = f'{loader}.dataset.pipeline'
+        for i, step in enumerate(cfg[loader].dataset.pipeline):
+            inner = step.get('transforms') if step.type == 'PairedTransform' \
+                else [step]
+            for j, t in enumerate(inner or []):
+                if t.type == 'Resize':
+                    path = f'{prefix}.{i}.transforms.{j}' if t is not step \
+                        else f'{prefix}.{i}'
+                    options[f'{path}.scale'] = (size, size)
+    return options
+
+
+def training_precision(optim_wrapper) -> str:
+    """The precision an optimiser wrapper trains in: ``'fp32'``, ``'bf16'``
+    or ``'fp16'`` (a ``BF16OptimWrapper`` that fell back says ``'fp32'``)."""
+    precision = getattr(optim_wrapper, 'precision', None)
+    if precision is not None:
+        return precision
+    if isinstance(optim_wrapper, AmpOptimWrapper):
+        return 'bf16' if optim_wrapper.cast_dtype == torch.bfloat16 \
+            else 'fp16'
+    return 'fp32'
 
 
 def _use_gloo_without_gpu(cfg: Config) -> None:
@@ -138,7 +201,8 @@ def train_and_test(cfg: Config) -> dict:
     Returns:
         The test metrics, plus ``checkpoint`` (the evaluated checkpoint),
         ``params`` (the model's parameters, a frozen teacher's excluded),
-        ``train_images`` and ``train_seconds`` (this process's training,
+        ``precision`` (:func:`training_precision`), ``train_images`` and
+        ``train_seconds`` (this process's training,
         :class:`~mmsde.engine.hooks.TrainSpeedHook`).
     """
     runner = build_runner(cfg)
@@ -150,6 +214,7 @@ def train_and_test(cfg: Config) -> dict:
     metrics = dict(runner.test())
     metrics['checkpoint'] = best or 'last'
     metrics['params'] = count_parameters(runner.model)
+    metrics['precision'] = training_precision(runner.optim_wrapper)
     for key in ('train_images', 'train_seconds'):
         metrics[key] = runner.message_hub.get_info(key)
     return metrics

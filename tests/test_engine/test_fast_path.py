@@ -1,5 +1,6 @@
 """Fast-path options train a step to the same loss as the plain path:
-channels-last weights and bfloat16 autocast within a stated tolerance."""
+channels-last weights and bfloat16 autocast within a stated tolerance.
+``BF16OptimWrapper`` (``--amp`` on a CPU) in test_bf16.py."""
 import copy
 from types import SimpleNamespace
 
@@ -64,14 +65,6 @@ def test_bfloat16_autocast_same_loss_within_tolerance():
         loss_b = model(**data, mode='loss')['loss'].item()
     # bfloat16 keeps 8 bits of mantissa: about 0.4% per operation
     assert loss_b == pytest.approx(loss_a, rel=0.02)
-
-
-def test_amp_without_gpu_is_refused_before_training():
-    if torch.cuda.is_available():
-        pytest.skip('a GPU is present')
-    config = 'configs/baseline/resnet18_1xb32-adam-12e_synthetic-msde-both.py'
-    with pytest.raises(ValueError, match='--amp needs a GPU'):
-        load_config(config, amp=True)
 
 
 @pytest.mark.slow

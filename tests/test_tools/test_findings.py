@@ -99,7 +99,7 @@ def test_doubled_table_is_the_table_at_twice_the_epochs():
 
 
 def test_doubled_pairs_compare_with_the_doubled_baselines():
-    pairs = findings.doubled_pairs(DOUBLED)
+    pairs = findings.table_pairs(DOUBLED, findings.DOUBLED_REFERENCES)
     names = {m.name for m in DOUBLED}
     assert ('masked, 48 epochs', 'nonmasked, 48 epochs') in pairs
     assert ('masked, 48 epochs', 'both, 24 epochs') not in pairs

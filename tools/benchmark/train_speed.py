@@ -8,22 +8,29 @@ For each config and each variant, in a separate process:
 - ``bare``: no framework: torchvision's ResNet-18, the config's batch size,
   optimiser and learning rate, the training images decoded once into one
   tensor, a random horizontal flip on the batch tensor;
-- ``bare-channels-last`` / ``bare-compile``: the bare loop with the model
-  and batch in channels-last memory / the model through ``torch.compile``
+- ``bare-compile``: the bare loop with the model through ``torch.compile``
   (the first, compiling iterations fall in ``--warmup``);
 - ``data``: the config's training dataloader alone (no model), to see what
   the pipeline can feed, per worker.
 
+Each variant runs in every ``--precisions`` (``fp32``, ``bf16``: bfloat16
+autocast, ``-cl``: channels-last memory; the runner's as ``--amp`` sets
+them), ``--threads`` (torch's intra-op threads of the training process)
+and ``--img-sizes`` (every Resize of the config; default its own).
+
 Prints samples/s, seconds per iteration split into waiting for data and
-computing, peak memory, and ratios to the bare loop and to the first row;
-``--append FILE`` adds the table with the command, machine and date.
+computing, peak memory, and ratios to the bare loop and to float32 (same
+variant, size and threads); ``--append FILE`` adds the table with the
+command, machine and date.
 
     python tools/benchmark/train_speed.py CONFIG [CONFIG ...] \
-        [--variants mmsde mmpretrain bare bare-channels-last bare-compile \
-                    data] [--epochs 2] [--iters 30] [--warmup 5] \
+        [--variants mmsde mmpretrain bare bare-compile data] \
+        [--precisions fp32 fp32-cl bf16 bf16-cl] [--threads 1 2] \
+        [--img-sizes 64 112] [--epochs 2] [--iters 30] [--warmup 5] \
         [--cfg-options KEY=VALUE ...] [--append docs/benchmarks.md]
 """
 import argparse
+import itertools
 import json
 import os
 import os.path as osp
@@ -40,10 +47,10 @@ from mmsde.utils.benchmark import append_report, peak_memory
 
 NAMES = {'mmsde': 'mmsde runner', 'mmpretrain': 'MMPretrain CustomDataset',
          'bare': 'bare PyTorch loop',
-         'bare-channels-last': 'bare loop, channels-last',
          'bare-compile': 'bare loop, torch.compile',
          'data': 'dataloader alone'}
 VARIANTS = tuple(NAMES)
+PRECISIONS = ('fp32', 'fp32-cl', 'bf16', 'bf16-cl')
 
 
 def parse_args() -> argparse.Namespace:
@@ -51,6 +58,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('configs', nargs='+')
     parser.add_argument('--variants', nargs='+', choices=VARIANTS,
                         default=['bare', 'mmpretrain', 'mmsde'])
+    parser.add_argument('--precisions', nargs='+', choices=PRECISIONS,
+                        default=['fp32'], help='-cl: channels-last memory')
+    parser.add_argument('--threads', type=int, nargs='+', default=[0],
+                        help='torch threads of the training process (0: '
+                        "torch's default)")
+    parser.add_argument('--img-sizes', type=int, nargs='+', default=[0],
+                        help='input sizes (0: the config\'s own)')
     parser.add_argument('--epochs', type=int, default=2,
                         help='epochs of the runner variants (their own '
                         'EpochBasedTrainLoop, no validation)')
@@ -67,6 +81,10 @@ def parse_args() -> argparse.Namespace:
                         'runs)')
     parser.add_argument('--append', help='markdown file to add the table to')
     parser.add_argument('--variant', choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument('--precision', choices=PRECISIONS, default='fp32',
+                        help=argparse.SUPPRESS)
+    parser.add_argument('--img-size', type=int, default=0,
+                        help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
@@ -158,8 +176,8 @@ def run_data(cfg, args: argparse.Namespace) -> dict:
 
 
 def run_bare(cfg, args: argparse.Namespace) -> dict:
-    """A framework-free ResNet-18 loop on images decoded once (in
-    channels-last memory or compiled for those variants)."""
+    """A framework-free ResNet-18 loop on images decoded once (compiled,
+    in channels-last memory, under bfloat16 autocast as asked)."""
     import cv2
     import numpy as np
     import torch
@@ -184,8 +202,9 @@ def run_bare(cfg, args: argparse.Namespace) -> dict:
     mean = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)
     std = torch.tensor([58.395, 57.12, 57.375]).view(1, 3, 1, 1)
     model = torchvision.models.resnet18(num_classes=7)
-    memory = torch.channels_last if args.variant == 'bare-channels-last' \
+    memory = torch.channels_last if args.precision.endswith('-cl') \
         else torch.contiguous_format
+    bf16 = args.precision.startswith('bf16')
     model = model.to(memory_format=memory)
     opt_cfg = dict(cfg.optim_wrapper.optimizer)
     opt_type = getattr(torch.optim, opt_cfg.pop('type'))
@@ -205,7 +224,9 @@ def run_bare(cfg, args: argparse.Namespace) -> dict:
         y = labels[idx]
         starts.append(time.perf_counter())
         optimizer.zero_grad()
-        criterion(model(x), y).backward()
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
+            loss = criterion(model(x), y)
+        loss.backward()
         optimizer.step()
         ends.append(time.perf_counter())
     return dict(timing(starts, ends, args.warmup, batch), batch_size=batch)
@@ -214,35 +235,48 @@ def run_bare(cfg, args: argparse.Namespace) -> dict:
 def run_variant(config: str, args: argparse.Namespace) -> dict:
     """Measure one variant of one config in this process."""
     from mmsde.apis import load_config
+    from mmsde.apis.runner import input_size_options, use_channels_last
     from mmsde.utils import register_all_modules
     register_all_modules()
     runners = {'mmsde': run_runner, 'mmpretrain': run_runner,
-               'bare': run_bare, 'bare-channels-last': run_bare,
-               'bare-compile': run_bare, 'data': run_data}
+               'bare': run_bare, 'bare-compile': run_bare, 'data': run_data}
     with tempfile.TemporaryDirectory() as tmp:
         cfg = load_config(config, work_dir=tmp, cfg_options=args.cfg_options)
+        if args.img_size:
+            cfg.merge_from_dict(input_size_options(cfg, args.img_size))
+            cfg.img_size = args.img_size
+        if args.precision.startswith('bf16'):
+            cfg.optim_wrapper.type = 'BF16OptimWrapper'
+        if args.precision.endswith('-cl'):
+            use_channels_last(cfg)
         if args.variant == 'mmpretrain':
             cfg.train_dataloader.dataset = stock_dataset(
                 cfg.train_dataloader.dataset, tmp)
         result = runners[args.variant](cfg, args)
     import torch
     return dict(result, **peak_memory(), threads=torch.get_num_threads(),
-                workers=cfg.train_dataloader.get('num_workers', 0))
+                workers=cfg.train_dataloader.get('num_workers', 0),
+                img_size=int(cfg.get('img_size', 0)))
 
 
-def measure(config: str, variant: str, args: argparse.Namespace) -> dict:
-    """Run one variant in a fresh process and parse its result."""
+def measure(config: str, setting: tuple, args: argparse.Namespace) -> dict:
+    """Run one ``(variant, precision, threads, img_size)`` of a config in a
+    fresh process and parse its result."""
+    variant, precision, threads, size = setting
     cmd = [sys.executable, __file__, config, '--variant', variant,
+           '--precision', precision, '--img-size', str(size),
            '--iters', str(args.iters), '--warmup', str(args.warmup),
            '--epochs', str(args.epochs)]
     if args.cfg_options:
         cmd += ['--cfg-options'] + [
             f'{k}={v}' for k, v in args.cfg_options.items()]
-    out = subprocess.run(cmd, capture_output=True, text=True,
-                         env=dict(os.environ))
+    env = dict(os.environ)
+    if threads:  # torch reads it at import, before any pool starts
+        env['OMP_NUM_THREADS'] = str(threads)
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
     line = [ln for ln in out.stdout.splitlines() if ln.startswith('RESULT ')]
     if out.returncode or not line:
-        sys.exit(f'{config} / {variant} failed:\n{out.stderr[-3000:]}')
+        sys.exit(f'{config} / {setting} failed:\n{out.stderr[-3000:]}')
     return json.loads(line[0][7:])
 
 
@@ -262,45 +296,57 @@ def seconds(value: float) -> str:
 
 def table(rows: List[Dict]) -> str:
     """The results as a markdown table."""
-    bare = {r['config']: r for r in rows if r['variant'] == 'bare'}
-    first = rows[0]
+
+    def find(row: dict, **change) -> dict:
+        key = dict(row, **change)
+        return next((r for r in rows if all(
+            r[k] == key[k] for k in ('config', 'img_size', 'threads',
+                                     'variant', 'precision'))), None)
+
+    def ratio(row: dict, ref: dict) -> str:
+        return (f'{row["samples_per_s"] / ref["samples_per_s"]:.2f}'
+                if ref else 'n/a')
+
     lines = [
-        '| config | variant | samples/s | s/iter | data wait s/iter | '
-        'compute s/iter | peak RSS MB (main / worker) | vs bare loop | '
-        'vs first row |', '| --- ' * 9 + '|'
+        '| config | px | threads | variant | precision | samples/s | s/iter '
+        '| data wait s/iter | compute s/iter | peak RSS MB (main / worker) | '
+        'vs bare loop | vs fp32 |', '| --- ' * 12 + '|'
     ]
     for r in rows:
-        ref = bare.get(r['config'])
-        vs_bare = (f'{r["samples_per_s"] / ref["samples_per_s"]:.2f}'
-                   if ref else 'n/a')
         name = NAMES[r['variant']]
         if r['variant'] == 'data':
             name += f' ({r["workers"]} workers, ' \
                     f'{r["per_worker"]:.0f}/s per worker)'
         lines.append(
-            f'| {osp.basename(r["config"])} | {name} | '
+            f'| {osp.basename(r["config"])} | {r["img_size"]} | '
+            f'{r["threads"]} | {name} | {r["precision"]} | '
             f'{r["samples_per_s"]:.1f} [{r["low"]:.1f}-{r["high"]:.1f}] | '
             f'{seconds(r["sec_per_iter"])} | '
             f'{seconds(r["data_sec"])} | {seconds(r["compute_sec"])} | '
             f'{r["peak_rss_mb"]:.0f} / {r["peak_child_rss_mb"]:.0f} | '
-            f'{vs_bare} | '
-            f'{r["samples_per_s"] / first["samples_per_s"]:.2f} |')
+            f'{ratio(r, find(r, variant="bare"))} | '
+            f'{ratio(r, find(r, precision="fp32"))} |')
     return '\n'.join(lines)
 
 
 def main() -> None:
     args = parse_args()
     if args.variant:
-        print('RESULT ' + json.dumps(run_variant(args.configs[0], args)))
+        result = run_variant(args.configs[0], args)
+        print('RESULT ' + json.dumps(dict(result, precision=args.precision)))
         return
+    settings = list(itertools.product(args.img_sizes, args.threads,
+                                      args.variants, args.precisions))
     runs: Dict[tuple, List[dict]] = {}
     for _ in range(args.rounds):
         for config in args.configs:
-            for variant in args.variants:
-                runs.setdefault((config, variant), []).append(
-                    measure(config, variant, args))
-    rows = [dict(median_run(results), config=config, variant=variant)
-            for (config, variant), results in runs.items()]
+            for size, threads, variant, precision in settings:
+                runs.setdefault((config, size, threads, variant, precision),
+                                []).append(measure(
+                                    config, (variant, precision, threads,
+                                             size), args))
+    rows = [dict(median_run(results), config=key[0], variant=key[3])
+            for key, results in runs.items()]
     text = (f'Runner variants: {args.epochs} epochs; bare loop and '
             f'dataloader: {args.iters} iterations; the first {args.warmup} '
             f'iterations untimed; median of {args.rounds} interleaved '
