@@ -95,7 +95,9 @@ def run_fold(config: str, work_dir: str, fold: int, num_folds: int,
     if is_main_process():
         with atomic_path(result_file) as tmp, open(tmp, 'w') as f:
             json.dump(dict(config=config, fold=fold, num_folds=num_folds,
-                           checkpoint=metrics['checkpoint'],
+                           # the file in the fold's folder: a record holds
+                           # no path of the machine that made it
+                           checkpoint=osp.basename(metrics['checkpoint']),
                            seconds=round(time.perf_counter() - start, 1),
                            **run_facts, metrics=scalars), f, indent=2)
     return scalars
