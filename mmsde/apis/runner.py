@@ -83,7 +83,7 @@ def _enable_amp(cfg: Config) -> None:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
         else:  # the config asks for bfloat16: keep it, strictly
-            cfg.optim_wrapper.fp32_fallback = False
+            cfg.optim_wrapper.update(enabled=True, fp32_fallback=False)
         return
     isas = native_bf16_isas()
     if not isas:
@@ -92,8 +92,8 @@ def _enable_amp(cfg: Config) -> None:
             'it (no AVX-512 BF16, AMX-BF16 or Arm BF16 flag in '
             f'{CPUINFO}), slower than float32; float16 is not offered on '
             'CPUs. Train without --amp.')
-    cfg.optim_wrapper.type = 'BF16OptimWrapper'
-    cfg.optim_wrapper.fp32_fallback = False
+    cfg.optim_wrapper.update(type='BF16OptimWrapper', enabled=True,
+                             fp32_fallback=False)
     use_channels_last(cfg)
     print_log(f'--amp: bfloat16 autocast and channels-last on the CPU '
               f'({", ".join(isas)})', logger='current')

@@ -43,6 +43,20 @@ def test_summarize_mean_and_sample_std(two_runs):
     assert summary['masked/accuracy']['n'] == 3
 
 
+def test_a_row_refuses_folds_of_different_precisions(tmp_path):
+    """Records without a precision trained in float32: with a bfloat16
+    fold they make no row; alone, or with explicit float32, they do."""
+    records = [dict(fold=0, metrics={'masked/accuracy': 50.0}),
+               dict(fold=1, precision='fp32',
+                    metrics={'masked/accuracy': 60.0})]
+    assert summarize(records, ['masked/accuracy'])[
+        'masked/accuracy']['mean'] == pytest.approx(55.0)
+    mixed = records + [dict(fold=2, precision='bf16',
+                            metrics={'masked/accuracy': 70.0})]
+    with pytest.raises(ValueError, match=r"'bf16': \[2\]"):
+        summarize(mixed, ['masked/accuracy'])
+
+
 def test_single_fold_has_no_std(tmp_path):
     write_fold(tmp_path, 0, {'masked/accuracy': 50.0})
     stats = summarize(load_fold_results(tmp_path), ['masked/accuracy'])

@@ -143,3 +143,11 @@ def test_amp_on_cpu_trains_bf16_and_saves_a_plain_fp32_checkpoint(
     with torch.no_grad():
         scores = model(**data, mode='tensor')
     assert scores.shape == (4, 7) and torch.isfinite(scores).all()
+
+
+def test_bf16_disabled_trains_fp32_without_a_warning(bf16_cpu):
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        loss, dtypes, wrapper = adam_step(classifier(), BF16OptimWrapper,
+                                          enabled=False)
+    assert wrapper.precision == 'fp32' and dtypes == [torch.float32]

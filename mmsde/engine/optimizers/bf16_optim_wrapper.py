@@ -41,6 +41,9 @@ class BF16OptimWrapper(OptimWrapper):
     and testing run outside :meth:`optim_context`, in float32.
 
     Args:
+        enabled: ``False`` trains in float32: a float32 run of a config
+            whose default is bfloat16 (``--cfg-options
+            optim_wrapper.enabled=False``).
         fp32_fallback: On a device without native bfloat16, train in
             float32 with a warning instead of refusing. Configs that make
             bfloat16 their default set it, so they still run everywhere;
@@ -48,8 +51,8 @@ class BF16OptimWrapper(OptimWrapper):
         **kwargs: ``OptimWrapper``'s arguments.
 
     Attributes:
-        precision: ``'bf16'``, or ``'fp32'`` after a fallback; kept in the
-            run's records.
+        precision: ``'bf16'``, or ``'fp32'`` when disabled or after a
+            fallback; kept in the run's records.
 
     Raises:
         BF16UnsupportedError: Without native bfloat16 and without
@@ -60,12 +63,13 @@ class BF16OptimWrapper(OptimWrapper):
         ...                      optimizer=dict(type='Adam', lr=1e-3))
     """
 
-    def __init__(self, *args, fp32_fallback: bool = False, **kwargs):
+    def __init__(self, *args, enabled: bool = True,
+                 fp32_fallback: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.device = get_device()
-        support = bf16_support(self.device)
+        support = enabled and bf16_support(self.device)
         self.precision = 'bf16' if support else 'fp32'
-        if support:
+        if support or not enabled:
             return
         message = (f'bfloat16 is not native on this {self.device} (no '
                    'AVX-512 BF16, AMX-BF16 or Arm BF16 in /proc/cpuinfo; '
