@@ -1,25 +1,35 @@
 # mmsde: `make demo` trains on the bundled synthetic benchmark, `make test` runs the tests.
-# Both install the environment first when needed (tools/install.sh).
+# Both install the environment first when needed (tools/install.sh): the light
+# install (no compiled mmcv ops, no MMDetection) is enough for training, testing,
+# k-fold, pictures and export; `make install-faces` adds the face tools, and
+# `make test` needs them.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mmsde-installed
+FACES_STAMP := $(VENV)/.mmsde-faces-installed
+REQUIREMENTS := setup.py requirements/build.txt requirements/runtime.txt requirements/optional.txt
 PYTEST_ARGS ?=
 
-.PHONY: install demo test test-fast clean-venv
+.PHONY: install install-faces demo test test-fast clean-venv
 
 install: $(STAMP)
 
-$(STAMP): tools/install.sh setup.py requirements/build.txt requirements/runtime.txt requirements/optional.txt requirements/tests.txt
+install-faces: $(FACES_STAMP)
+
+$(STAMP): tools/install.sh $(REQUIREMENTS)
 	PYTHON=$(PYTHON) VENV=$(VENV) bash tools/install.sh
+
+$(FACES_STAMP): tools/install.sh $(REQUIREMENTS) requirements/faces.txt requirements/tests.txt
+	PYTHON=$(PYTHON) VENV=$(VENV) bash tools/install.sh --faces
 
 demo: $(STAMP)
 	$(PY) tools/demo.py
 
-test: $(STAMP)
+test: $(FACES_STAMP)
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
-test-fast: $(STAMP)
+test-fast: $(FACES_STAMP)
 	$(PY) -m pytest tests -m "not slow" $(PYTEST_ARGS)
 
 clean-venv:

@@ -28,7 +28,8 @@ setup(
     install_requires=read_requirements('runtime') + ['mmcv>=2.0.0,<2.2.0'],
     extras_require={
         'tests': read_requirements('tests'),
-        'optional': read_requirements('optional')
+        'optional': read_requirements('optional'),
+        'faces': read_requirements('faces'),
     },
     zip_safe=False,
 )

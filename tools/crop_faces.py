@@ -17,6 +17,7 @@ from mmsde.apis.face_args import (add_crop_arguments, add_detector_arguments,
                                   crop_settings_from_args, detector_from_args)
 from mmsde.apis.face_crop import NoFaceError
 from mmsde.utils import add_trust_argument
+from mmsde.utils.face_tools import exit_unless_face_tools
 
 
 def parse_args() -> argparse.Namespace:
@@ -38,6 +39,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    exit_unless_face_tools('tools/crop_faces.py')
     try:
         summary = crop_faces(args.src, args.out_dir,
                              detector_from_args(args),

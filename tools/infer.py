@@ -25,6 +25,7 @@ from mmsde.apis.face_detection import FaceDetector
 from mmsde.apis.inferencer import MaskedFERInferencer, is_video, open_video
 from mmsde.utils import add_trust_argument
 from mmsde.utils.atomic import atomic_path
+from mmsde.utils.face_tools import exit_unless_face_tools
 from mmsde.visualization.annotate import draw_expressions
 
 DEFAULT_MODEL = osp.join(
@@ -132,6 +133,7 @@ def infer_video(inferencer, args) -> None:
 
 def main() -> None:
     args = parse_args()
+    exit_unless_face_tools('tools/infer.py')
     if args.show and sys.platform.startswith('linux') and not (
             os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
         raise SystemExit('error: --show needs a display (DISPLAY is not '

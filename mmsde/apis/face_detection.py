@@ -17,6 +17,8 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
+from mmsde.utils.face_tools import require_face_tools
+
 from .face_crop import Face
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -77,6 +79,7 @@ class FaceDetector:
                  checkpoint: Optional[Union[str, Path]] = None,
                  device: str = 'cpu',
                  score_thr: float = 0.05):
+        require_face_tools('FaceDetector')
         from mmdet.apis import init_detector
         from mmdet.utils import register_all_modules
         from mmengine.dataset import Compose

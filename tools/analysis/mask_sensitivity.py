@@ -17,6 +17,7 @@ from mmengine.config import Config
 from mmsde.apis.inferencer import MaskedFERInferencer, read_image
 from mmsde.synthetic import MASK_STYLES, draw_face_mask
 from mmsde.utils import add_trust_argument
+from mmsde.utils.face_tools import exit_unless_face_tools
 from mmsde.visualization.annotate import draw_expressions
 
 DEFAULT_MODEL = osp.join(
@@ -39,6 +40,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    exit_unless_face_tools('tools/analysis/mask_sensitivity.py')
     try:
         img = read_image(args.photo)
     except ValueError as err:

@@ -28,6 +28,7 @@ from typing import Dict, List
 from mmengine.config import DictAction
 
 from mmsde.utils.benchmark import append_report, face_photo, peak_memory
+from mmsde.utils.face_tools import exit_unless_face_tools
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs', 'face_detection',
@@ -189,6 +190,7 @@ def table(rows: List[dict], profile: bool) -> str:
 
 def main() -> None:
     args = parse_args()
+    exit_unless_face_tools('tools/benchmark/face_detection_speed.py')
     if args.row:
         print('RESULT ' + json.dumps(run_row(args)))
         return

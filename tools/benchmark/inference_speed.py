@@ -21,6 +21,7 @@ import time
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # before torch loads
 from mmsde.utils.benchmark import (append_report, face_photo,  # noqa: E402
                                    peak_memory)
+from mmsde.utils.face_tools import exit_unless_face_tools  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MODEL = osp.join(REPO, 'configs', 'real_faces',
@@ -71,6 +72,7 @@ def measure(inferencer, photos, batch: int) -> dict:
 
 def main() -> None:
     args = parse_args()
+    exit_unless_face_tools('tools/benchmark/inference_speed.py')
     import torch
     from mmengine.config import Config
 

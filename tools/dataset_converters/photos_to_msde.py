@@ -19,6 +19,7 @@ from mmsde.apis.face_crop import NoFaceError
 from mmsde.apis.photos_to_msde import photos_to_msde
 from mmsde.synthetic import MASK_STYLES
 from mmsde.utils import add_trust_argument
+from mmsde.utils.face_tools import exit_unless_face_tools
 
 
 def parse_args() -> argparse.Namespace:
@@ -46,6 +47,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    exit_unless_face_tools('tools/dataset_converters/photos_to_msde.py')
     try:
         summary = photos_to_msde(
             args.photo_dir, args.ann_file, args.out_dir, args.crop_dir,
