@@ -330,3 +330,27 @@ def test_seed_summary_pairs_by_fold_and_seed(tmp_path):
          '`supcon-joint, lambda=0, seed 1`'),
         ('| `both, twin batches, seeded`', '`both, seeded`'),
         ('| `both, twin batches, seed 2`', '`both, twin batches, seed 1`')}
+
+
+def test_bf16_rows_train_with_amp_and_learn_from_bf16_runs():
+    """``--precision bf16``: every row is ``<method>, bf16`` trained with
+    ``--amp``; distillers learn from the bf16 baseline of their budget and
+    the linear stage from the bf16 stage 1."""
+    rows = findings.methods('W', factor=2, precision='bf16')
+    assert all(m.name.endswith(', bf16') and m.amp for m in rows)
+    by_name = {m.name: m for m in rows}
+    teacher = by_name['featkd, 48 epochs, bf16'].options['model.teacher_ckpt']
+    assert teacher == 'W/nonmasked_48-epochs_bf16/fold{fold}/best_*.pth'
+    linear = by_name['supcon-linear, 24 epochs, bf16']
+    assert linear.options['model.backbone.init_cfg.checkpoint'] == \
+        'W/supcon-pretrain_24-epochs_bf16/fold{fold}/epoch_24.pth'
+    assert not any(m.amp for m in findings.methods('W', factor=2))
+
+
+def test_bf16_table_compares_each_row_with_its_fp32_row():
+    rows = findings.methods('W', factor=2, precision='bf16')
+    refs = findings.named(findings.DOUBLED_REFERENCES, 'bf16')
+    pairs = findings.table_pairs(rows, refs)
+    assert ('both, 24 epochs, bf16', 'both, 24 epochs') in pairs
+    assert ('both, 24 epochs, bf16', 'nonmasked, 48 epochs, bf16') in pairs
+    assert ('featkd, 48 epochs, bf16', 'both, 24 epochs, bf16') in pairs
