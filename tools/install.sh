@@ -117,33 +117,24 @@ build_mmcv() {
   rm -rf "$build" "$dest" && mv "$dest.tmp" "$dest"
 }
 
-if [ "$FACES" = 1 ]; then
-  KEY="torch${TORCH_VER}-${PY_TAG}-${CUDA_TAG}-$(uname -m)"
-  WHEEL_DIR="$CACHE/mmcv-$MMCV_VERSION-$KEY"
-  if has_mmcv && has_ops; then
-    say "keeping installed mmcv $MMCV_VERSION with ops"
+# install_mmcv WITH_OPS WHEEL_DIR WHAT: the cached wheel, built first if missing
+install_mmcv() {
+  if ls "$2"/mmcv-*.whl >/dev/null 2>&1; then
+    say "using the cached mmcv wheel ($3) from $2"
   else
-    if ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
-      say "using cached mmcv wheel from $WHEEL_DIR"
-    else
-      say "building mmcv $MMCV_VERSION with ops for $KEY (about 5 minutes on 2 CPU cores; cached in $WHEEL_DIR)"
-      build_mmcv 1 "$WHEEL_DIR"
-    fi
-    pip install -q --force-reinstall --no-deps "$WHEEL_DIR"/mmcv-*.whl || die "could not install the mmcv wheel"
+    say "building mmcv $MMCV_VERSION ($3; cached in $2)"
+    build_mmcv "$1" "$2"
   fi
+  pip install -q --force-reinstall --no-deps "$2"/mmcv-*.whl || die "could not install the mmcv wheel"
+}
+
+KEY="torch${TORCH_VER}-${PY_TAG}-${CUDA_TAG}-$(uname -m)"
+if [ "$FACES" = 1 ] && ! { has_mmcv && has_ops; }; then
+  install_mmcv 1 "$CACHE/mmcv-$MMCV_VERSION-$KEY" "with ops for $KEY, about 5 minutes on 2 CPU cores"
+elif [ "$FACES" = 0 ] && ! has_mmcv; then
+  install_mmcv 0 "$CACHE/mmcv-$MMCV_VERSION-noops" "without compiled ops, pure Python"
 else
-  WHEEL_DIR="$CACHE/mmcv-$MMCV_VERSION-noops"
-  if has_mmcv; then
-    say "keeping installed mmcv $MMCV_VERSION"
-  else
-    if ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
-      say "using cached mmcv wheel (no compiled ops) from $WHEEL_DIR"
-    else
-      say "building mmcv $MMCV_VERSION without compiled ops (pure Python; cached in $WHEEL_DIR)"
-      build_mmcv 0 "$WHEEL_DIR"
-    fi
-    pip install -q --no-deps "$WHEEL_DIR"/mmcv-*.whl || die "could not install the mmcv wheel"
-  fi
+  say "keeping installed mmcv $MMCV_VERSION"
 fi
 
 # 4. OpenMMLab packages and mmsde itself

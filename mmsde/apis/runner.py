@@ -100,9 +100,12 @@ def _enable_amp(cfg: Config) -> None:
 
 
 def use_channels_last(cfg: Config) -> None:
-    """Add ``ChannelsLastHook`` to the config's hooks, once."""
+    """Add ``ChannelsLastHook`` to the config's custom hooks unless its
+    custom or default hooks have it."""
     hooks = list(cfg.get('custom_hooks') or [])
-    if not any(h.get('type') == 'ChannelsLastHook' for h in hooks):
+    present = hooks + [h for h in (cfg.get('default_hooks') or {}).values()
+                       if h is not None]
+    if not any(h.get('type') == 'ChannelsLastHook' for h in present):
         cfg.custom_hooks = hooks + [dict(type='ChannelsLastHook')]
 
 
