@@ -34,7 +34,7 @@ val_dataloader = {loader.format(bs=32, root=data_root, pipe=pipe)}
 test_dataloader = {loader.format(bs=32, root=data_root, pipe=pipe)}
 train_cfg = dict(max_epochs={max_epochs})
 param_scheduler = dict(T_max={max_epochs})
-default_hooks = dict(logger=dict(interval=1))
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1))
 randomness = dict(seed=0)
 """ + ('' if keep_init else 'model = dict(backbone=dict(init_cfg=None))\n'))
     return path

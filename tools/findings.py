@@ -50,6 +50,7 @@ from mmsde.apis.kfold import (RESULT_FILE, format_difference,
                               write_report)
 from mmsde.datasets import generate_synthetic_msde
 from mmsde.datasets.msde import PAIRS_FILE
+from mmsde.utils.cpu_features import native_bf16_isas
 
 BASELINE = 'configs/baseline/resnet18_1xb32-adam-{}_synthetic-msde-{}.py'
 PAIRED = 'configs/contrastive/{}_resnet18_1xb16-adam-12e_synthetic-msde.py'
@@ -72,6 +73,9 @@ REFERENCES = ('nonmasked', 'both')
 DOUBLED_REFERENCES = ('nonmasked, 48 epochs', 'both, 24 epochs')
 # float32, and bfloat16 autocast with channels-last (``--amp`` on the CPU)
 PRECISIONS = ('fp32', 'bf16')
+# the synthetic configs train in bfloat16 where the CPU has it: float32 rows
+# switch it off
+FP32_OPTION = 'optim_wrapper.enabled'
 # the seeded runs' references: `both`, and `both` with the batches of paired
 # training (the paired code path against single-image training at one batch
 # composition)
@@ -154,11 +158,13 @@ def at_budget(method: Method, factor: int) -> Method:
 
 
 def in_precision(method: Method, precision: str) -> Method:
-    """``method`` in ``precision``: itself in float32, ``<method>, bf16``
-    trained with ``--amp`` (bfloat16 autocast and channels-last on the CPU)
-    in bfloat16."""
+    """``method`` in ``precision``: itself, its bfloat16 default switched
+    off, in float32; ``<method>, bf16`` trained with ``--amp`` (bfloat16
+    autocast and channels-last on the CPU, refused where bfloat16 would be
+    emulated) in bfloat16."""
     if precision == 'fp32':
-        return method
+        return method._replace(options=dict(method.options or {},
+                                            **{FP32_OPTION: False}))
     return method._replace(name=f'{method.name}, {precision}', amp=True)
 
 
@@ -348,10 +354,12 @@ def parse_args() -> argparse.Namespace:
                         help='run the table at twice its optimiser steps '
                         '(the paper\'s 24 epochs for the two-view methods, '
                         '48 for the single-image ones) instead')
-    parser.add_argument('--precision', choices=PRECISIONS, default='fp32',
-                        help='bf16: run the rows as "<method>, bf16" with '
-                        '--amp (bfloat16 autocast and channels-last on a CPU '
-                        'with native bfloat16), tables OUT_bf16*')
+    parser.add_argument('--precision', choices=PRECISIONS,
+                        default='bf16' if native_bf16_isas() else 'fp32',
+                        help='bf16 (the default on a CPU with native '
+                        'bfloat16): the rows "<method>, bf16", trained with '
+                        '--amp (bfloat16 autocast and channels-last), tables '
+                        'OUT_bf16*; fp32: the float32 rows and tables')
     parser.add_argument('--summarize-only', action='store_true')
     parser.add_argument('--out', default='docs/findings/table',
                         help='writes OUT.md, OUT.csv and OUT_paired.md')

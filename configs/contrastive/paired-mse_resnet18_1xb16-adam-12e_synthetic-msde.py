@@ -9,7 +9,7 @@ _base_ = [
     '../_base_/datasets/synthetic_msde_paired.py',
     '../_base_/schedules/synthetic_adam_cosine_24e.py',
     '../_base_/synthetic_face_pretrained.py',
-    '../_base_/default_runtime.py',
+    '../_base_/synthetic_runtime.py',
 ]
 
 model = dict(

@@ -11,7 +11,7 @@ _base_ = [
     '../_base_/models/resnet18_linear_probe.py',
     '../_base_/datasets/synthetic_msde.py',
     '../_base_/schedules/synthetic_adam_cosine_24e.py',
-    '../_base_/default_runtime.py',
+    '../_base_/synthetic_runtime.py',
 ]
 
 stage1_checkpoint = ('work_dirs/supcon-pretrain_resnet18_1xb16-adam-12e_'

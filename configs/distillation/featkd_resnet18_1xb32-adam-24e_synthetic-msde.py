@@ -15,7 +15,7 @@ _base_ = [
     '../_base_/datasets/synthetic_msde_paired.py',
     '../_base_/schedules/synthetic_adam_cosine_24e.py',
     '../_base_/synthetic_face_pretrained.py',
-    '../_base_/default_runtime.py',
+    '../_base_/synthetic_runtime.py',
 ]
 
 teacher = 'resnet18_1xb32-adam-24e_synthetic-msde-nonmasked'

@@ -92,11 +92,28 @@ def _enable_amp(cfg: Config) -> None:
             'it (no AVX-512 BF16, AMX-BF16 or Arm BF16 flag in '
             f'{CPUINFO}), slower than float32; float16 is not offered on '
             'CPUs. Train without --amp.')
-    cfg.optim_wrapper.update(type='BF16OptimWrapper', enabled=True,
-                             fp32_fallback=False)
-    use_channels_last(cfg)
+    set_precision(cfg, bf16=True, channels_last=True)
     print_log(f'--amp: bfloat16 autocast and channels-last on the CPU '
               f'({", ".join(isas)})', logger='current')
+
+
+def set_precision(cfg: Config, bf16: bool, channels_last: bool) -> None:
+    """Train in bfloat16 or float32, with or without channels-last weights,
+    whatever the config's default (``bf16`` refuses where bfloat16 would
+    be emulated)."""
+    if bf16:
+        cfg.optim_wrapper.update(type='BF16OptimWrapper', enabled=True,
+                                 fp32_fallback=False)
+    elif cfg.optim_wrapper.get('type') == 'BF16OptimWrapper':
+        cfg.optim_wrapper.enabled = False
+    if channels_last:
+        use_channels_last(cfg)
+        return
+    cfg.custom_hooks = [h for h in cfg.get('custom_hooks') or []
+                        if h.get('type') != 'ChannelsLastHook']
+    for name, hook in list((cfg.get('default_hooks') or {}).items()):
+        if hook is not None and hook.get('type') == 'ChannelsLastHook':
+            cfg.default_hooks.pop(name)
 
 
 def use_channels_last(cfg: Config) -> None:

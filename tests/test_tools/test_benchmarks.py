@@ -29,33 +29,84 @@ def test_distill_speed_prints_three_variants_with_ratios():
         assert float(ratio) == pytest.approx(expected, abs=slack + 1e-9)
 
 
+ROW = (r'^\| tiny.py \| (\d+) \| (\d+) \| ([^|]+) \| ([\w-]+) \| '
+       r'([\d.]+) \[[^]]+\] \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| '
+       r'[^|]+ \| ([\d.]+|n/a) \| ([\d.]+|n/a) \|')
+
+
+def ratio_printed(printed: str, a: float, b: float) -> bool:
+    """``printed`` is a / b to 2 decimals, within what rounding a and b to
+    0.1 (img/s) can move it."""
+    ratio = a / b
+    slack = 0.005 + ratio * (0.05 / a + 0.05 / b)
+    return float(printed) == pytest.approx(ratio, abs=slack + 1e-9)
+
+
 def test_train_speed_compares_runner_bare_loop_and_dataloader(
         tiny_msde, tmp_path):
     from e2e_helpers import write_tiny_config
     config = write_tiny_config(tmp_path / 'tiny.py', tiny_msde, max_epochs=1)
     out = tmp_path / 'bench.md'
     proc = run_tool('python', 'tools/benchmark/train_speed.py', str(config),
-                    '--variants', 'bare', 'mmsde', 'data',
-                    'bare-channels-last', 'bare-compile', '--epochs', '1',
-                    '--iters', '4', '--warmup', '1', '--append', str(out))
-    rows = re.findall(r'^\| tiny.py \| ([^|]+) \| ([\d.]+) \[[^]]+\] \| '
-                      r'([\d.]+) \| ([\d.]+) \| ([\d.]+) \| [^|]+ \| '
-                      r'([\d.]+) \|', proc.stdout, re.M)
-    names = [r[0].split(' (')[0] for r in rows]
+                    '--variants', 'bare', 'mmsde', 'data', 'bare-compile',
+                    '--epochs', '1', '--iters', '4', '--warmup', '1',
+                    '--append', str(out))
+    rows = re.findall(ROW, proc.stdout, re.M)
+    names = [r[2].split(' (')[0] for r in rows]
     assert names == ['bare PyTorch loop', 'mmsde runner', 'dataloader alone',
-                     'bare loop, channels-last', 'bare loop, torch.compile']
-    bare = float(rows[0][1])
-    for _, samples, sec, wait, compute, vs_bare in rows:
+                     'bare loop, torch.compile']
+    bare = float(rows[0][4])
+    for row in rows:
+        samples, sec, wait, compute, vs_bare, vs_fp32 = row[4:]
         assert float(samples) > 0 and float(sec) > 0
-        # printed precision: img/s to 0.1 (each off by <= 0.05), ratio to 0.01
-        ratio = float(samples) / bare
-        slack = 0.005 + ratio * (0.05 / float(samples) + 0.05 / bare)
-        assert float(vs_bare) == pytest.approx(ratio, abs=slack + 1e-9)
+        assert ratio_printed(vs_bare, float(samples), bare)
+        assert vs_fp32 == '1.00'  # every row is fp32
     runner = rows[1]  # the step splits into waiting and computing
-    assert float(runner[3]) + float(runner[4]) == pytest.approx(
-        float(runner[2]), rel=0.05)
+    assert float(runner[6]) + float(runner[7]) == pytest.approx(
+        float(runner[5]), rel=0.05)
     text = out.read_text()
     assert 'tools/benchmark/train_speed.py' in text and '| tiny.py |' in text
+
+
+def test_train_speed_compares_precisions_threads_and_sizes(tiny_msde,
+                                                           tmp_path):
+    """Every (size, threads, variant, precision) gets a row, with its ratio
+    to float32 of the same variant, size and threads (the tiny config's
+    pipeline has no Resize: its size stays the configs' 64 px)."""
+    from e2e_helpers import write_tiny_config
+    config = write_tiny_config(tmp_path / 'tiny.py', tiny_msde, max_epochs=1)
+    proc = run_tool('python', 'tools/benchmark/train_speed.py', str(config),
+                    '--variants', 'bare', 'mmsde', '--precisions', 'fp32',
+                    'bf16-cl', '--threads', '1', '--epochs', '1', '--iters',
+                    '4', '--warmup', '1')
+    rows = re.findall(ROW, proc.stdout, re.M)
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
+        ('64', '1', 'bare PyTorch loop', 'fp32'),
+        ('64', '1', 'bare PyTorch loop', 'bf16-cl'),
+        ('64', '1', 'mmsde runner', 'fp32'),
+        ('64', '1', 'mmsde runner', 'bf16-cl')]
+    speed = {(r[2], r[3]): float(r[4]) for r in rows}
+    for r in rows:
+        assert ratio_printed(r[9], speed[(r[2], r[3])],
+                             speed[(r[2], 'fp32')])
+        assert ratio_printed(r[8], speed[(r[2], r[3])],
+                             speed[('bare PyTorch loop', r[3])])
+
+
+def test_epoch_time_splits_an_epoch_into_its_parts(tiny_msde, tmp_path):
+    from e2e_helpers import write_tiny_config
+    config = write_tiny_config(tmp_path / 'tiny.py', tiny_msde, max_epochs=1)
+    proc = run_tool('python', 'tools/benchmark/epoch_time.py', str(config),
+                    '--epochs', '3')
+    parts = dict(re.findall(r'^\| ([a-z ]+) \| ([\d.-]+) \| -?\d+% \|$',
+                            proc.stdout, re.M))
+    assert list(parts) == ['iterations', 'epoch checkpoint', 'validation',
+                           'other', 'whole epoch']
+    seconds = {k: float(v) for k, v in parts.items()}
+    assert seconds['iterations'] > 0 and seconds['validation'] > 0
+    assert sum(seconds[k] for k in ('iterations', 'epoch checkpoint',
+                                    'validation', 'other')) == \
+        pytest.approx(seconds['whole epoch'], abs=0.03)
 
 
 def test_dataset_scale_builds_every_split_and_prints_costs():

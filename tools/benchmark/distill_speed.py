@@ -10,6 +10,11 @@ take turns for ``--rounds`` rounds so that machine noise hits all alike.
 Prints seconds per step, images per second and the ratios to the student.
 
     python tools/benchmark/distill_speed.py [CONFIG] [--steps 10] [--rounds 3]
+        [--amp]
+
+``--amp`` steps in bfloat16 autocast (``BF16OptimWrapper``, the teacher's
+forward pass included) with channels-last weights, as ``tools/train.py
+--amp`` trains on a CPU.
 """
 import argparse
 import os.path as osp
@@ -27,6 +32,7 @@ from mmengine.optim import OptimWrapper
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from mmsde.engine import BF16OptimWrapper
 from mmsde.engine.hooks.teacher_cache_hook import compute_teacher_outputs
 from mmsde.utils import register_all_modules
 
@@ -44,6 +50,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--batch-size', type=int,
                         help='default: the config\'s training batch size')
+    parser.add_argument('--amp', action='store_true',
+                        help='bfloat16 autocast and channels-last weights')
     parser.add_argument('--device', default='cuda' if
                         torch.cuda.is_available() else 'cpu')
     return parser.parse_args()
@@ -128,8 +136,12 @@ def main() -> None:
     cache = compute_teacher_outputs(
         distiller, [single_view(data) for data in batches],
         batch * len(batches))
+    wrapper = BF16OptimWrapper if args.amp else OptimWrapper
+    if args.amp:
+        distiller.to(memory_format=torch.channels_last)
+        student.to(memory_format=torch.channels_last)
     optims = {
-        name: OptimWrapper(torch.optim.Adam(model.parameters(), lr=1e-3))
+        name: wrapper(torch.optim.Adam(model.parameters(), lr=1e-3))
         for name, model in (('distiller', distiller), ('student', student))
     }
 
@@ -157,7 +169,8 @@ def main() -> None:
 
     base = statistics.median(seconds['student alone (ImageClassifier)'])
     print(f'config: {args.config}; device {args.device}, '
-          f'{torch.get_num_threads()} threads; batch {batch} pairs of '
+          f'{torch.get_num_threads()} threads; '
+          f'{optims["student"].__class__.__name__}; batch {batch} pairs of '
           f'{size}x{size}; {args.rounds} rounds x {args.steps} steps, '
           'median per variant')
     print('| variant | s/step | img/s (student) | ratio to student alone |')

@@ -235,7 +235,7 @@ def run_bare(cfg, args: argparse.Namespace) -> dict:
 def run_variant(config: str, args: argparse.Namespace) -> dict:
     """Measure one variant of one config in this process."""
     from mmsde.apis import load_config
-    from mmsde.apis.runner import input_size_options, use_channels_last
+    from mmsde.apis.runner import input_size_options, set_precision
     from mmsde.utils import register_all_modules
     register_all_modules()
     runners = {'mmsde': run_runner, 'mmpretrain': run_runner,
@@ -243,12 +243,14 @@ def run_variant(config: str, args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         cfg = load_config(config, work_dir=tmp, cfg_options=args.cfg_options)
         if args.img_size:
-            cfg.merge_from_dict(input_size_options(cfg, args.img_size))
+            options = input_size_options(cfg, args.img_size)
+            if not options:
+                raise SystemExit(f'{config}: no Resize step in its pipelines '
+                                 'to set the input size with')
+            cfg.merge_from_dict(options)
             cfg.img_size = args.img_size
-        if args.precision.startswith('bf16'):
-            cfg.optim_wrapper.type = 'BF16OptimWrapper'
-        if args.precision.endswith('-cl'):
-            use_channels_last(cfg)
+        set_precision(cfg, bf16=args.precision.startswith('bf16'),
+                      channels_last=args.precision.endswith('-cl'))
         if args.variant == 'mmpretrain':
             cfg.train_dataloader.dataset = stock_dataset(
                 cfg.train_dataloader.dataset, tmp)

@@ -40,10 +40,14 @@ train_dataloader = dict(
     persistent_workers=True,
     dataset=dict(
         data_root=data_root, cache_images=True, pipeline=train_pipeline))
+# 91 validation images, checked after every epoch: decoded once and read in
+# the training process (forking workers each epoch cost more than reading)
 val_dataloader = dict(
     batch_size=64,
-    num_workers=2,
-    dataset=dict(data_root=data_root, pipeline=test_pipeline))
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        data_root=data_root, cache_images=True, pipeline=test_pipeline))
 test_dataloader = dict(
     batch_size=64,
     num_workers=2,
