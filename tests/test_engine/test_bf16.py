@@ -124,7 +124,10 @@ def test_amp_on_cpu_trains_bf16_and_saves_a_plain_fp32_checkpoint(
     config = write_tiny_config(tmp_path / 'tiny.py', tiny_msde, max_epochs=1)
     cfg = load_config(str(config), work_dir=str(tmp_path / 'run'), amp=True)
     assert cfg.optim_wrapper.type == 'BF16OptimWrapper'
-    assert dict(type='ChannelsLastHook') in cfg.custom_hooks
+    assert not cfg.optim_wrapper.fp32_fallback  # --amp asks: strict
+    hooks = list(cfg.get('custom_hooks', [])) + list(
+        cfg.default_hooks.values())
+    assert sum(h['type'] == 'ChannelsLastHook' for h in hooks if h) == 1
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         metrics = train_and_test(cfg)
@@ -151,3 +154,23 @@ def test_bf16_disabled_trains_fp32_without_a_warning(bf16_cpu):
         loss, dtypes, wrapper = adam_step(classifier(), BF16OptimWrapper,
                                           enabled=False)
     assert wrapper.precision == 'fp32' and dtypes == [torch.float32]
+
+
+def test_set_precision_forces_fp32_or_bf16_whatever_the_default(bf16_cpu):
+    """The benchmarks' switch: float32 without channels-last on a config
+    whose default is bfloat16 with channels-last, and back."""
+    from mmengine.config import Config
+
+    from mmsde.apis.runner import set_precision
+    config = ('configs/baseline/'
+              'resnet18_1xb32-adam-24e_synthetic-msde-nonmasked.py')
+    cfg = Config.fromfile(config)
+    assert cfg.optim_wrapper.type == 'BF16OptimWrapper'
+    set_precision(cfg, bf16=False, channels_last=False)
+    assert cfg.optim_wrapper.enabled is False
+    hooks = list(cfg.get('custom_hooks', [])) + list(
+        cfg.default_hooks.values())
+    assert not any(h and h['type'] == 'ChannelsLastHook' for h in hooks)
+    set_precision(cfg, bf16=True, channels_last=True)
+    assert cfg.optim_wrapper.enabled and not cfg.optim_wrapper.fp32_fallback
+    assert dict(type='ChannelsLastHook') in cfg.custom_hooks

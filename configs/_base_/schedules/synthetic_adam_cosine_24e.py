@@ -11,6 +11,7 @@
 # CPU"). Float32 anywhere: --cfg-options optim_wrapper.enabled=False
 optim_wrapper = dict(
     type='BF16OptimWrapper',
+    enabled=True,
     fp32_fallback=True,
     optimizer=dict(type='Adam', lr=1e-3, weight_decay=1e-4))
 param_scheduler = dict(
