@@ -94,14 +94,44 @@ PYEOF
 has_mmcv() { "$PY" -c "import mmcv, sys; sys.exit(mmcv.__version__ != '$MMCV_VERSION')" 2>/dev/null; }
 has_ops() { "$PY" -c 'from mmcv.ops import nms' 2>/dev/null; }
 
+# fetch_sdist NAME VERSION DEST: a source archive from the package index's
+# JSON API, its sha256 checked. Not `pip download`: pip runs the archive's
+# setup.py to read its metadata, and mmcv 2.1.0's fails on Python 3.13
+# before the patch below can be applied.
+fetch_sdist() {
+  "$PY" - "$@" <<'PYEOF'
+import hashlib, json, os, sys, urllib.request
+name, version, dest = sys.argv[1:]
+index = os.environ.get('PIP_INDEX_URL', 'https://pypi.org/simple').rstrip('/')
+request = urllib.request.Request(
+    f'{index}/{name}/', headers={'Accept': 'application/vnd.pypi.simple.v1+json'})
+try:
+    files = json.load(urllib.request.urlopen(request, timeout=60))['files']
+    entry = next(f for f in files if f['filename'] == f'{name}-{version}.tar.gz')
+    data = urllib.request.urlopen(entry['url'], timeout=300).read()
+except StopIteration:
+    sys.exit(f'[install] {index}/{name}/ lists no {name}-{version}.tar.gz')
+except (OSError, ValueError, KeyError) as err:
+    sys.exit(f'[install] reading {index}/{name}/ failed: {err}')
+if hashlib.sha256(data).hexdigest() != entry['hashes']['sha256']:
+    sys.exit(f'[install] {entry["filename"]}: sha256 does not match the index')
+with open(os.path.join(dest, entry['filename']), 'wb') as f:
+    f.write(data)
+PYEOF
+}
+
 # build_mmcv WITH_OPS DEST: a wheel of mmcv from PyPI's source archive
 build_mmcv() {
   local with_ops=$1 dest=$2 build src force_cuda=0
   build=$(mktemp -d)
-  pip download -q --no-deps --no-binary :all: --no-build-isolation -d "$build" "mmcv==$MMCV_VERSION" \
-    || die "pip could not prepare the mmcv $MMCV_VERSION source archive (see the output above: on Python 3.13 its setup.py fails, PEP 667)"
-  tar -xzf "$build"/mmcv-*.tar.gz -C "$build"
+  fetch_sdist mmcv "$MMCV_VERSION" "$build" \
+    || die "could not download the mmcv $MMCV_VERSION source archive from ${PIP_INDEX_URL:-https://pypi.org/simple} (see the message above)"
+  tar -xzf "$build"/mmcv-*.tar.gz -C "$build" || die "the mmcv source archive does not unpack"
   src="$build/mmcv-$MMCV_VERSION"
+  # mmcv 2.1.0 reads its version with locals() after exec(), which Python
+  # 3.13 no longer fills (PEP 667): exec into a dict instead.
+  sed -i -e "s/exec(compile(f.read(), version_file, 'exec'))/ns = {}; exec(compile(f.read(), version_file, 'exec'), ns)/" \
+    -e "s/return locals()\['__version__'\]/return ns['__version__']/" "$src/setup.py"
   # mmcv 2.1.0 hard-codes -std=c++17; torch >= 2.10 headers need C++20.
   sed -i "s/-std=c++17/-std=$CXX_STD/g" "$src/setup.py"
   if [ "$with_ops" = 0 ]; then

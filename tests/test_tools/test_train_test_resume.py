@@ -129,7 +129,8 @@ def test_a_checkpoint_that_runs_code_stops_training(trained, tmp_path, how):
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
                           timeout=600)
     assert proc.returncode != 0
-    assert f'checkpoint {evil} was refused: its pickle needs io.open' in \
+    assert f'checkpoint {evil} was refused: its pickle needs ' \
+        f'{open.__module__}.{open.__qualname__}' in \
         proc.stderr
     assert 'MMSDE_TRUST_CHECKPOINTS=1' in proc.stderr
     assert not marker.exists()
