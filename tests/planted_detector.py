@@ -4,8 +4,8 @@ import hashlib
 
 import numpy as np
 
-from mmsde.apis.face_crop import Face
 from mmsde.synthetic import make_identity, render_face
+from mmsde.utils.face_crop import Face
 
 
 def digest(img: np.ndarray) -> str:

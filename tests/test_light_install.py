@@ -17,7 +17,9 @@ from e2e_helpers import REPO, run_tool, write_tiny_config
 
 pytestmark = pytest.mark.slow
 LIGHT = os.environ.get('MMSDE_LIGHT_PYTHON')
-FACE_PACKAGES = ('mmsde/models/detectors', )
+# the face tools' modules: MMDetection's detectors and the converter of
+# their weights (it builds the detector's networks)
+FACE_PACKAGES = ('mmsde/models/detectors', 'mmsde/models/converters/mtcnn')
 
 
 @pytest.fixture(scope='module')

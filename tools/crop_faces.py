@@ -13,10 +13,11 @@ import argparse
 import json
 
 from mmsde.apis.crop_faces import crop_faces
-from mmsde.apis.face_args import (add_crop_arguments, add_detector_arguments,
-                                  crop_settings_from_args, detector_from_args)
-from mmsde.apis.face_crop import NoFaceError
+from mmsde.apis.face_detection import FaceDetector
 from mmsde.utils import add_trust_argument
+from mmsde.utils.face_args import (add_crop_arguments, add_detector_arguments,
+                                   crop_settings_from_args, detector_options)
+from mmsde.utils.face_crop import NoFaceError
 from mmsde.utils.face_tools import exit_unless_face_tools
 
 
@@ -42,7 +43,7 @@ def main() -> None:
     exit_unless_face_tools('tools/crop_faces.py')
     try:
         summary = crop_faces(args.src, args.out_dir,
-                             detector_from_args(args),
+                             FaceDetector(**detector_options(args)),
                              crop_settings_from_args(args),
                              batch_size=args.batch_size,
                              progress=not args.no_progress)

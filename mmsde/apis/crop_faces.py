@@ -2,9 +2,10 @@
 
 The output folder mirrors the input (sub-folders and file names kept, so an
 ``MSD-E/`` + ``MSD-ME/`` pair layout stays paired), holds
-``crop_settings.json`` and ``manifest.jsonl`` (:mod:`.crop_manifest`), and is
-resumable: a rerun skips every image the manifest already lists with its
-crops on disk. Crops are written atomically.
+``crop_settings.json`` and ``manifest.jsonl``
+(:mod:`mmsde.datasets.crop_manifest`), and is resumable: a rerun skips
+every image the manifest already lists with its crops on disk. Crops are
+written atomically.
 """
 import re
 import time
@@ -16,12 +17,12 @@ import numpy as np
 from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
+from mmsde.datasets.crop_manifest import (MANIFEST, append_entry,
+                                          read_manifest, write_settings)
 from mmsde.datasets.msde import MASKED_DIR, NON_MASKED_DIR
 from mmsde.utils.atomic import atomic_path
+from mmsde.utils.face_crop import CropSettings, Face, NoFaceError, crop_image
 
-from .crop_manifest import (MANIFEST, append_entry, read_manifest,
-                            write_settings)
-from .face_crop import CropSettings, Face, NoFaceError, crop_image
 from .face_detection import FaceDetector
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif',
@@ -153,7 +154,7 @@ def crop_faces(src: Union[str, Path],
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     detector = detector or FaceDetector()
-    write_settings(out_dir, settings, dict(config=Path(
+    write_settings(out_dir, settings.to_dict(), dict(config=Path(
         detector.config_name).name, checkpoint=None if detector.checkpoint
         is None else Path(detector.checkpoint).name))
     manifest = out_dir / MANIFEST

@@ -5,7 +5,7 @@ the config's data preprocessor outputs (channels swapped to RGB where it
 has ``to_rgb=True``, then ``(pixel - mean) / std``), with a dynamic batch
 axis. It returns ``logits`` (N, num_classes) and their softmax ``scores``,
 classes in the order of the model's ``dataset_meta`` (for mmsde's FER
-models, :data:`~mmsde.datasets.classes.FER_CLASSES`). The normalisation
+models, :data:`~mmsde.utils.classes.FER_CLASSES`). The normalisation
 and the class names are stored in the file's metadata (``mean``, ``std``,
 ``to_rgb``, ``classes``, ``input``) so a deployment can reproduce them.
 """
@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from mmsde.utils.checkpoint import load_checkpoint_file
+from mmsde.utils.extras import require_extra
 
 from .model import load_classifier
 
@@ -201,14 +202,11 @@ def export_model(model: nn.Module,
         ExportCheckError: An output differs beyond ``atol`` (the file is
             kept for inspection; the message says where it is).
     """
-    try:
-        import onnx
-        import onnxruntime as ort
-        import onnxscript  # noqa: F401  torch's exporter needs it
-    except ImportError as err:
-        raise ImportError(f'ONNX export needs onnx, onnxscript and '
-                          f'onnxruntime ({err}): pip install onnx onnxscript '
-                          'onnxruntime') from None
+    require_extra('optional', 'onnx', 'onnxruntime', 'onnxscript',
+                  what='ONNX export')
+    import onnx
+    import onnxruntime as ort
+    import onnxscript  # noqa: F401  torch's exporter needs it
     h, w = _check_shape(shape)
     channels = input_channels(model)
     module = LogitsAndScores(model.cpu().eval()).eval()

@@ -17,20 +17,18 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
+from mmsde.utils.bundled import resolve_config
+from mmsde.utils.face_crop import Face
 from mmsde.utils.face_tools import require_face_tools
 
-from .face_crop import Face
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DET_CONFIG = (REPO_ROOT / 'configs' / 'face_detection' /
-                      'mtcnn_facenet-pytorch-weights.py')
+DEFAULT_DET_CONFIG = 'mmsde::face_detection/mtcnn_facenet-pytorch-weights.py'
 CONVERT_COMMAND = 'python tools/model_converters/mtcnn_from_facenet_pytorch.py'
 
 
 def default_detector_checkpoint() -> Path:
     """The converted MTCNN weights in the cache, or an error naming the
     command that makes them."""
-    from mmsde.models.detectors import mtcnn_checkpoint_path
+    from mmsde.models.converters.mtcnn import mtcnn_checkpoint_path
     path = mtcnn_checkpoint_path()
     if not path.is_file():
         raise FileNotFoundError(
@@ -87,7 +85,7 @@ class FaceDetector:
             config = DEFAULT_DET_CONFIG
             checkpoint = checkpoint or default_detector_checkpoint()
         cfg = config if isinstance(config, Config) else Config.fromfile(
-            str(config))
+            str(resolve_config(str(config))))
         self.score_thr = score_thr
         with DefaultScope.overwrite_default_scope('mmdet'):
             register_all_modules(init_default_scope=False)

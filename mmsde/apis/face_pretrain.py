@@ -9,7 +9,7 @@ hashing the synthetic generator's version and the whole config, as
 ``tools/install.sh`` keys the mmcv wheel. FER configs start from it with::
 
     init_cfg=dict(type='Pretrained', prefix='backbone.',
-                  checkpoint='face-pretrain://configs/face_pretrain/X.py')
+                  checkpoint='face-pretrain://mmsde::face_pretrain/X.py')
 
 a checkpoint scheme that finds the cached file of the config as it is now,
 and refuses (naming the command that builds it) when there is none.
@@ -29,23 +29,13 @@ from mmsde.datasets.identity_writer import (generate_synthetic_identities,
                                             read_identity_set_meta)
 from mmsde.synthetic import GENERATOR_VERSION
 from mmsde.utils.atomic import atomic_path
+from mmsde.utils.bundled import resolve_config
 from mmsde.utils.cache import cache_root
 from mmsde.utils.model import unwrap_model
 
 from .runner import load_config, train
 
 SCHEME = 'face-pretrain://'
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def find_config(config: str) -> Path:
-    """A config path as given (relative to the working directory), else
-    relative to the mmsde checkout."""
-    for candidate in (Path(config), REPO_ROOT / config):
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(f'face-pretraining config not found: {config} '
-                            f'(looked in . and {REPO_ROOT})')
 
 
 def pretrain_key(cfg: Config) -> str:
@@ -58,7 +48,7 @@ def pretrain_key(cfg: Config) -> str:
 def cached_backbone_path(config: str,
                          cfg_options: Optional[dict] = None) -> Path:
     """Where the backbone pretrained with ``config`` (+ options) is cached."""
-    path = find_config(config)
+    path = resolve_config(config)
     cfg = Config.fromfile(str(path))
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
@@ -113,7 +103,7 @@ def pretrain_faces(config: str,
     target = cached_backbone_path(config, cfg_options)
     if target.is_file() and not force:
         return target
-    path = find_config(config)
+    path = resolve_config(config)
     cfg = load_config(
         str(path),
         work_dir=work_dir or osp.join('work_dirs', 'face_pretrain', path.stem),

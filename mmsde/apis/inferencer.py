@@ -19,10 +19,11 @@ from mmcv.transforms import Compose
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 
-from mmsde.datasets.classes import FER_CLASSES
+from mmsde.utils.classes import FER_CLASSES
+from mmsde.utils.face_crop import (CropSettings, crop_transform, select_faces,
+                                   warp_crop)
 
 from .crop_faces import list_images
-from .face_crop import CropSettings, crop_transform, select_faces, warp_crop
 from .face_detection import FaceDetector
 from .model import load_classifier
 

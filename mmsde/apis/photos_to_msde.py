@@ -9,12 +9,13 @@ from mmengine.fileio import LocalBackend
 from mmengine.logging import print_log
 
 from mmsde.datasets.checks import check_image, resolve_path
+from mmsde.datasets.crop_manifest import (MANIFEST, landmarks_by_path,
+                                          read_manifest)
 from mmsde.datasets.msde_writer import read_face_list, write_masked_pairs
 from mmsde.synthetic import MASK_STYLES
+from mmsde.utils.face_crop import CropSettings
 
 from .crop_faces import crop_faces
-from .crop_manifest import MANIFEST, landmarks_by_path, read_manifest
-from .face_crop import CropSettings
 from .face_detection import FaceDetector
 
 EXCLUDED_FILE = 'excluded.txt'

@@ -12,6 +12,7 @@ from mmengine.optim import AmpOptimWrapper
 from mmengine.runner import Runner
 
 from mmsde.engine.hooks import TrainSpeedHook
+from mmsde.utils.bundled import resolve_config
 from mmsde.utils.cpu_features import CPUINFO, native_bf16_isas
 from mmsde.utils.model import unwrap_model
 
@@ -26,7 +27,8 @@ def load_config(config: str,
     """Load a config file and apply the usual command-line overrides.
 
     Args:
-        config: Path of the config file.
+        config: Path of the config file, or ``mmsde::<folder>/<file>.py``
+            for a bundled one.
         work_dir: Output folder; defaults to ``work_dirs/<config name>``.
         cfg_options: Key-value pairs merged into the config.
         launcher: ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
@@ -38,9 +40,7 @@ def load_config(config: str,
     Returns:
         The ready config.
     """
-    if not osp.isfile(config):
-        raise FileNotFoundError(f'config file not found: {config}')
-    cfg = Config.fromfile(config)
+    cfg = Config.fromfile(str(resolve_config(config)))
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     cfg.launcher = launcher

@@ -1,8 +1,9 @@
 """Masked-FER datasets (MSD-E, RAF-DB, FER2013, annotation files)."""
+from mmsde.utils.classes import FER_CLASSES
+
 from . import transforms  # noqa: F401  (registers the transforms)
 from .base import MaskedFERBaseDataset
 from .checks import DataEntryError
-from .classes import FER_CLASSES
 from .fer2013 import FER2013
 from .folds import split_subjects, subject_folds
 from .identity_writer import generate_synthetic_identities

@@ -27,9 +27,10 @@ from mmengine.fileio import LocalBackend, get_file_backend
 from mmengine.logging import MMLogger
 from mmpretrain.datasets import BaseDataset
 
+from mmsde.utils.classes import FER_CLASSES
+
 from .checks import (DataEntryError, check_choice, check_image, check_label,
                      check_split_args, resolve_path)
-from .classes import FER_CLASSES
 from .folds import SPLITS, split_subjects
 from .image_cache import LOADERS, DecodedImageCache, cacheable_head
 from .records import (FERRecord, group_pairs, in_view, make_pair,

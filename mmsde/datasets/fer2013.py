@@ -81,7 +81,7 @@ class FER2013(MaskedFERBaseDataset):
         └── fer2013.csv
 
     Labels are remapped from FER2013's order (Angry, Disgust, Fear, Happy,
-    Sad, Surprise, Neutral) to :data:`~mmsde.datasets.classes.FER_CLASSES`.
+    Sad, Surprise, Neutral) to :data:`~mmsde.utils.classes.FER_CLASSES`.
     ``Usage`` Training / PublicTest / PrivateTest is the native split
     ``'train'`` / ``'val'`` / ``'test'``. All faces are non-masked; FER2013
     has no identities, so ``subject`` and ``pair_id`` are ``'fer2013_<line>'``.

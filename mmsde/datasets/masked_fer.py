@@ -20,7 +20,7 @@ class MaskedFERDataset(MaskedFERBaseDataset):
     - ``img_path``: image path relative to ``data_root`` (paths resolving
       outside ``data_root`` are refused);
     - ``gt_label``: class index or class name of
-      :data:`~mmsde.datasets.classes.FER_CLASSES`;
+      :data:`~mmsde.utils.classes.FER_CLASSES`;
     - ``masked``: ``0``/``1``/``true``/``false``;
     - ``pair_id`` (optional): shared by the non-masked and masked image of a
       pair; defaults to the file stem, so ``plain/x.jpg`` and

@@ -62,7 +62,7 @@ class MSDE(MaskedFERBaseDataset):
 
     Each listed file name gives two records, non-masked and masked, that form
     one pair (``pair_id`` = file stem). Labels are class indices in RAF-DB
-    order (:data:`~mmsde.datasets.classes.FER_CLASSES`). The protocol is
+    order (:data:`~mmsde.utils.classes.FER_CLASSES`). The protocol is
     10-fold subject-disjoint cross-validation; folds partition the subjects
     exactly (see :mod:`mmsde.datasets.folds`).
 

@@ -20,10 +20,10 @@ import numpy as np
 
 from mmsde.synthetic import (MASK_STYLES, check_mask_styles, draw_face_mask,
                              make_identity, render_pair)
+from mmsde.utils.classes import FER_CLASSES
 
 from .annotation import parse_entry, read_annotation
 from .checks import DataEntryError, check_min_ints, parse_index
-from .classes import FER_CLASSES
 from .msde import MASKED_DIR, NON_MASKED_DIR, PAIRS_FILE
 
 _SUBJECT = re.compile(r'^[^_/\\\s]+$')
@@ -238,7 +238,7 @@ def add_synthetic_masks(img_dir: Union[str, Path],
         overwrite (bool): Replace an existing set in a non-empty ``out_dir``.
         landmarks (Mapping[str, array], optional): ``(5, 2)`` landmarks in
             the image's pixels, by resolved image path (e.g.
-            :func:`mmsde.apis.crop_manifest.crop_landmarks`).
+            :func:`mmsde.datasets.crop_manifest.crop_landmarks`).
 
     Returns:
         dict: Summary with the counts and paths written.

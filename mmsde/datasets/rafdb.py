@@ -30,7 +30,7 @@ class RAFDB(MaskedFERBaseDataset):
             └── ...
 
     RAF-DB labels 1..7 follow the same order as
-    :data:`~mmsde.datasets.classes.FER_CLASSES` and become 0..6. The native
+    :data:`~mmsde.utils.classes.FER_CLASSES` and become 0..6. The native
     split is given by the file-name prefix (``train``/``test``).
 
     RAF-DB has no identity labels, so ``subject`` and ``pair_id`` are the

@@ -14,7 +14,7 @@ from typing import Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from mmsde.datasets.classes import FER_CLASSES
+from mmsde.utils.classes import FER_CLASSES
 
 EXPRESSIONS = FER_CLASSES
 

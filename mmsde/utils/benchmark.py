@@ -10,6 +10,8 @@ import sys
 
 import numpy as np
 
+from .extras import require_extra
+
 
 def peak_memory() -> dict:
     """Peak resident memory (MiB) of this process and of its largest child."""
@@ -41,6 +43,7 @@ def append_report(path: str, text: str) -> None:
 def face_photo(width: int, height: int) -> np.ndarray:
     """A BGR test photo: scikit-image's coffee as background with its
     astronaut (one face) pasted in the middle at 3/4 of the height."""
+    require_extra('faces', 'skimage', what="the face benchmarks' photo")
     import cv2
     from skimage import data
     img = cv2.resize(data.coffee(), (width, height),

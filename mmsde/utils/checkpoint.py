@@ -7,23 +7,30 @@ passes ``weights_only``, so its own checkpoints (message hub, numpy values)
 fail to load that way.
 
 mmsde keeps ``weights_only=True`` and allows exactly what MMEngine and
-MMPretrain checkpoints hold (:func:`checkpoint_safe_globals`, found by
-listing the globals of every kind of checkpoint mmsde writes). Importing
-mmsde routes MMEngine's loader of local files (``load_from``, ``--resume``,
-``init_cfg=dict(type='Pretrained')``, ``load_checkpoint``) and the teacher
-loader through :func:`load_checkpoint_file`. A checkpoint that needs
-anything else is refused with :class:`UnsafeCheckpointError`, naming the
-globals; a user who trusts the file opts in knowingly with the environment
-variable ``MMSDE_TRUST_CHECKPOINTS=1`` (``--trust-checkpoints`` on the
-tools). Nothing is changed process-wide: other ``torch.load`` calls keep
-torch's own default.
+MMPretrain / MMDetection checkpoints hold (:func:`checkpoint_safe_globals`,
+found by listing the globals of every kind of checkpoint they write).
+Importing mmsde routes MMEngine's loader of local files (``load_from``,
+``--resume``, ``init_cfg=dict(type='Pretrained')``, ``load_checkpoint``) of
+the whole process, MMDetection's and MMPretrain's loads included, through
+:func:`load_checkpoint_file`; mmsde's own loaders (teacher, converter) call
+it directly. ``MMSDE_SAFE_CHECKPOINT_LOADER=0`` at import, or
+:func:`restore_checkpoint_loader`, keeps MMEngine's own loader.
+
+A checkpoint that needs anything else is refused with
+:class:`UnsafeCheckpointError`, naming the globals; a user who trusts the
+file opts in knowingly with the environment variable
+``MMSDE_TRUST_CHECKPOINTS=1`` (``--trust-checkpoints`` on the tools).
+torch's safe loading stays on process-wide: the allow-list is active only
+inside :func:`load_checkpoint_file` (``torch.serialization.safe_globals``),
+and other ``torch.load`` calls keep torch's own default.
 """
 import argparse
 import glob
 import os
 import os.path as osp
 import pickle
-from typing import Any, List, Optional, Union
+import zipfile
+from typing import Any, Callable, List, Optional, Union
 
 import numpy as np
 import torch
@@ -32,6 +39,7 @@ from mmengine.runner.checkpoint import CheckpointLoader
 
 MapLocation = Optional[Union[str, torch.device]]
 TRUST_ENV = 'MMSDE_TRUST_CHECKPOINTS'
+SAFE_LOADER_ENV = 'MMSDE_SAFE_CHECKPOINT_LOADER'
 
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
@@ -53,8 +61,39 @@ def history_buffer_method(obj: Any, name: str) -> Any:
         'allowed')
 
 
+def empty_bytes(*args: Any) -> bytes:
+    """``bytes()``, the only call of ``bytes`` that pickle protocol 2 writes:
+    the data of an empty numpy array (an empty MMEngine
+    :class:`HistoryBuffer`, ``np.array([])``) pickles as ``bytes()``, while
+    non-empty bytes pickle as ``_codecs.encode``, which torch allows.
+
+    Registered as ``builtins.bytes`` for safe loading. It takes no argument,
+    so it cannot call anything (``bytes(obj)`` would call ``obj.__bytes__``
+    or iterate ``obj``) nor allocate (``bytes(10**12)``).
+    """
+    if args:
+        raise UnsafeCheckpointError(
+            f'refusing bytes() with {len(args)} argument(s) in a checkpoint: '
+            'pickle writes only bytes() (empty bytes) that way')
+    return b''
+
+
+# Numpy dtypes that checkpoints hold (metrics, seeds, message-hub buffers,
+# dataset meta). Their classes are only instantiated and given their
+# ``__setstate__`` (byte order, item size, flags): no code runs. The object
+# dtype is left out: nothing in a checkpoint of weights needs it.
+NUMPY_DTYPES = (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8,
+                np.uint16, np.uint32, np.uint64, np.float16, np.float32,
+                np.float64, np.complex64, np.complex128, np.str_, np.bytes_)
+
+
 def _numpy_globals() -> list:
-    """numpy's array and scalar reconstructors and dtypes (numpy 1 and 2)."""
+    """numpy's array and scalar reconstructors and dtypes (numpy 1 and 2).
+
+    ``_reconstruct`` only makes an uninitialised ndarray (its first
+    argument must be an ndarray subtype, and only ``numpy.ndarray`` is
+    allowed); ``scalar`` only reads a value of an allowed dtype from bytes.
+    """
     found = [np.ndarray, np.dtype]
     for module in ('numpy._core.multiarray', 'numpy.core.multiarray'):
         try:
@@ -63,19 +102,20 @@ def _numpy_globals() -> list:
             continue
         found += [(mod._reconstruct, f'{module}._reconstruct'),
                   (mod.scalar, f'{module}.scalar')]
-    found += [type(np.dtype(t)) for t in (
-        np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8,
-        np.uint16, np.uint32, np.uint64, np.float16, np.float32, np.float64,
-        np.str_)]
+    found += [type(np.dtype(t)) for t in NUMPY_DTYPES]
     return found
 
 
 def checkpoint_safe_globals() -> List[Any]:
-    """What MMEngine / MMPretrain checkpoints pickle besides tensors: the
-    message hub's :class:`HistoryBuffer` (with its statistics methods) and
-    numpy arrays, scalars and dtypes."""
-    return [HistoryBuffer, (history_buffer_method, 'builtins.getattr')
-            ] + _numpy_globals()
+    """What MMEngine / MMPretrain / MMDetection checkpoints pickle besides
+    what torch allows (tensors, plain values, ``OrderedDict``, ``Counter``,
+    ``set``, ``complex``): the message hub's :class:`HistoryBuffer` (with its
+    statistics methods), empty ``bytes`` and numpy arrays, scalars and
+    dtypes. Optimizer, param-scheduler, EMA and loss-scaler states and
+    ``meta`` need nothing more
+    (``tests/test_utils/test_checkpoint_contents.py`` loads each)."""
+    return [HistoryBuffer, (history_buffer_method, 'builtins.getattr'),
+            (empty_bytes, 'builtins.bytes')] + _numpy_globals()
 
 
 def _allowed_names() -> set:
@@ -138,8 +178,29 @@ def _unpickler_reason(err: Exception) -> str:
     return reason.rstrip('.') + '.'
 
 
+def _pickle_protocol(filename: str) -> Optional[int]:
+    """The pickle protocol of a zip checkpoint's ``data.pkl``, if readable."""
+    try:
+        with zipfile.ZipFile(filename) as archive:
+            name = next(n for n in archive.namelist()
+                        if n.endswith('/data.pkl') or n == 'data.pkl')
+            with archive.open(name) as data:
+                head = data.read(2)
+    except Exception:  # legacy (not zip) checkpoint, or no data.pkl
+        return None
+    return head[1] if len(head) == 2 and head[0] == 0x80 else None
+
+
 def _offending(filename: str, err: Exception) -> str:
     """The globals a refused checkpoint needs, named for the user."""
+    protocol = _pickle_protocol(filename)
+    if 'Unsupported operand' in str(err) and protocol is not None and \
+            protocol > torch.serialization.DEFAULT_PROTOCOL:
+        return (f'it was pickled with protocol {protocol} '
+                '(torch.save(..., pickle_protocol=...)), whose opcodes '
+                'torch\'s safe unpickler does not read; save it with '
+                'torch.save\'s default '
+                f'protocol ({torch.serialization.DEFAULT_PROTOCOL}).')
     try:
         needed = torch.serialization.get_unsafe_globals_in_checkpoint(
             filename)
@@ -172,15 +233,65 @@ def add_trust_argument(parser: argparse.ArgumentParser) -> None:
         f'files you trust; same as {TRUST_ENV}=1')
 
 
+# MMEngine's loader of local files as it was before mmsde replaced it.
+_previous_loader: Optional[Callable] = None
+
+
+def _local_loader() -> Optional[Callable]:
+    # MMEngine 0.10.7 has a public setter (register_scheme) but no getter of
+    # a registered loader (_get_checkpoint_loader is private too), so the
+    # loader of local files (prefix '') is read from CheckpointLoader._schemes.
+    return CheckpointLoader._schemes.get('')
+
+
+def safe_loader_enabled() -> bool:
+    """Whether importing mmsde routes MMEngine's loader of local files through
+    :func:`load_checkpoint_file` (unless ``MMSDE_SAFE_CHECKPOINT_LOADER=0``).
+    """
+    return os.environ.get(SAFE_LOADER_ENV, '1').strip().lower() not in (
+        '0', 'false', 'no', 'off')
+
+
 def patch_checkpoint_loader() -> bool:
-    """Route MMEngine's loader of local checkpoint files through
-    :func:`load_checkpoint_file`.
+    """Route MMEngine's loader of local checkpoint files (of the whole
+    process) through :func:`load_checkpoint_file`, keeping the loader it
+    replaces for :func:`restore_checkpoint_loader`. Patching again keeps
+    that loader; ``MMSDE_SAFE_CHECKPOINT_LOADER=0`` leaves MMEngine's.
 
     Returns:
-        True (the loader is replaced with every torch version).
+        bool: Whether :func:`load_checkpoint_file` is now MMEngine's loader
+        of local files (False when opted out).
     """
-    CheckpointLoader.register_scheme(
-        prefixes='', loader=load_checkpoint_file, force=True)
+    global _previous_loader
+    if not safe_loader_enabled():
+        return False
+    current = _local_loader()
+    if current is not load_checkpoint_file:
+        _previous_loader = current
+        CheckpointLoader.register_scheme(
+            prefixes='', loader=load_checkpoint_file, force=True)
+    return True
+
+
+def restore_checkpoint_loader() -> bool:
+    """Give MMEngine back the loader of local files that it had before
+    :func:`patch_checkpoint_loader` (its own ``load_from_local``, which
+    calls ``torch.load`` with torch's defaults). mmsde's own loaders
+    (teacher, converter, export) stay safe.
+
+    Returns:
+        bool: Whether a loader was restored (False when mmsde's was not the
+        registered one, e.g. never patched or already restored).
+    """
+    global _previous_loader
+    if _local_loader() is not load_checkpoint_file:
+        return False
+    if _previous_loader is None:  # MMEngine had none
+        CheckpointLoader._schemes.pop('')  # no public unregister either
+    else:
+        CheckpointLoader.register_scheme(
+            prefixes='', loader=_previous_loader, force=True)
+    _previous_loader = None
     return True
 
 

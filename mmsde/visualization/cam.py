@@ -5,13 +5,16 @@ import math
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-import pytorch_grad_cam
 import torch
-from pytorch_grad_cam.utils.image import show_cam_on_image
-from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 from torch import nn
 
 from mmsde.apis.model import preprocess
+from mmsde.utils.extras import require_extra
+
+require_extra('optional', 'pytorch_grad_cam', what='mmsde.visualization.cam')
+import pytorch_grad_cam  # noqa: E402
+from pytorch_grad_cam.utils.image import show_cam_on_image  # noqa: E402
+from pytorch_grad_cam.utils import model_targets  # noqa: E402
 
 CAM_METHODS = {
     name.lower(): getattr(pytorch_grad_cam, name)
@@ -107,7 +110,8 @@ def compute_cams(model: nn.Module, inputs: torch.Tensor,
     layer = (find_layer(model, target_layer) if target_layer
              else last_backbone_stage(model))
     cam_targets = (None if targets is None else
-                   [ClassifierOutputTarget(int(t)) for t in targets])
+                   [model_targets.ClassifierOutputTarget(int(t))
+                    for t in targets])
     with CAM_METHODS[method](model=LogitsOnly(model), target_layers=[layer],
                              reshape_transform=tokens_to_map) as cam:
         maps = cam(input_tensor=inputs, targets=cam_targets)

@@ -5,7 +5,7 @@ from typing import Sequence
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from mmsde.apis.face_crop import CropSettings, Face, crop_image
+from mmsde.utils.face_crop import CropSettings, Face, crop_image
 from mmsde.synthetic import draw_face_mask
 
 from .figures import new_figure, save_figure

@@ -9,7 +9,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from mmsde.apis.model import build_split_loader, load_classifier
-from mmsde.datasets.classes import FER_CLASSES
+from mmsde.utils.classes import FER_CLASSES
 
 from .cam import draw_cam_grid, pick_pairs
 from .confusion import GROUPS, draw_confusion

@@ -8,9 +8,10 @@ import pytest
 from planted_detector import PlantedDetector, photo_with_face
 
 from mmsde.apis.crop_faces import crop_faces
-from mmsde.apis.crop_manifest import MANIFEST, SETTINGS_FILE, read_manifest
-from mmsde.apis.face_crop import CropSettings, Face, NoFaceError
 from mmsde.datasets import DataEntryError
+from mmsde.datasets.crop_manifest import (MANIFEST, SETTINGS_FILE,
+                                          read_manifest)
+from mmsde.utils.face_crop import CropSettings, Face, NoFaceError
 
 
 @pytest.fixture

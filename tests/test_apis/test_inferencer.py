@@ -13,10 +13,10 @@ from mmcv.transforms import Compose
 from mmengine.dataset import pseudo_collate
 from mmpretrain.registry import TRANSFORMS
 
-from mmsde.apis.face_crop import crop_transform, warp_crop
 from mmsde.apis.face_detection import default_detector_checkpoint
 from mmsde.apis.inferencer import MaskedFERInferencer
 from mmsde.synthetic import make_identity, render_face
+from mmsde.utils.face_crop import crop_transform, warp_crop
 
 REPO = Path(__file__).resolve().parents[2]
 SYNTHETIC = str(REPO / 'configs' / 'baseline' /
@@ -152,7 +152,7 @@ def test_infer_tool_on_a_real_photo_says_happiness(tmp_path):
 def test_checkpoint_defaults_to_the_configs_load_from():
     """The real-face config names its cached weights in load_from: the
     inferencer loads them when no checkpoint is given."""
-    from mmsde.utils.fer_weights import fer_checkpoint_path
+    from mmsde.models.converters import fer_checkpoint_path
     if not fer_checkpoint_path().is_file():
         pytest.skip(f'{fer_checkpoint_path()} not converted')
     inferencer = MaskedFERInferencer(REAL_FACES, None, detector=object())

@@ -8,10 +8,10 @@ from mmpretrain.registry import TRANSFORMS
 from planted_detector import PlantedDetector, photo_with_face
 
 from mmsde.apis.crop_faces import crop_faces
-from mmsde.apis.crop_manifest import read_manifest
-from mmsde.apis.face_crop import CropSettings
 from mmsde.apis.photos_to_msde import photos_to_msde
 from mmsde.datasets import MSDE, DataEntryError
+from mmsde.datasets.crop_manifest import read_manifest
+from mmsde.utils.face_crop import CropSettings
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from PIL import Image
 
 import mmsde  # noqa: F401
 from mmsde.datasets import MSDE, MaskedFERDataset
-from mmsde.utils.convert import (CheckpointMismatchError,
-                                 load_state_dict_exactly)
+from mmsde.models.converters import (CheckpointMismatchError,
+                                     load_state_dict_exactly)
 
 NAMES = [f'{s}_{label}_a.png' for s in (1, 2, 3, 4) for label in range(7)]
 

@@ -4,7 +4,7 @@ from mmpretrain.registry import DATASETS
 
 import mmsde.datasets  # noqa: F401  (registers the datasets)
 from mmsde.datasets import FER2013
-from mmsde.datasets.classes import FER_CLASSES
+from mmsde.utils.classes import FER_CLASSES
 
 FER2013_NAMES = ('Angry', 'Disgust', 'Fear', 'Happy', 'Sad', 'Surprise',
                  'Neutral')

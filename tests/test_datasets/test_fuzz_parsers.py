@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from mmsde.apis.crop_manifest import read_manifest
 from mmsde.apis.kfold import fold_placeholders
 from mmsde.datasets import FER2013, MSDE, RAFDB, MaskedFERDataset
 from mmsde.datasets.checks import DataEntryError
+from mmsde.datasets.crop_manifest import read_manifest
 from mmsde.datasets.fer2013 import decode_pixels
 from mmsde.datasets.msde import parse_msde_name
 

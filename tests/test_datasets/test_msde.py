@@ -8,7 +8,7 @@ from mmpretrain.registry import DATASETS
 
 import mmsde.datasets  # noqa: F401  (registers the datasets)
 from mmsde.datasets import MSDE
-from mmsde.datasets.classes import FER_CLASSES
+from mmsde.utils.classes import FER_CLASSES
 
 NUM_SUBJECTS = 20
 

@@ -21,7 +21,7 @@ from mmpretrain.structures import DataSample
 
 import mmsde  # noqa: F401
 from mmsde.engine import DistillWarmupHook, TeacherCacheHook
-from mmsde.utils.convert import CheckpointMismatchError
+from mmsde.models.converters import CheckpointMismatchError
 
 SIZE = 32  # layer4 maps of 1x1
 PREPROCESSOR = dict(mean=[123.675, 116.28, 103.53],

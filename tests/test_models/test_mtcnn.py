@@ -19,15 +19,14 @@ from mmcv.transforms import Compose
 from mmdet.apis import inference_detector, init_detector
 from mmengine.registry import DefaultScope
 
-from mmsde.models.detectors import (MTCNNFaceDetector, ShrinkToFit,
-                                    mtcnn_checkpoint_path)
+from mmsde.models.converters import CheckpointMismatchError
+from mmsde.models.converters.mtcnn import (KEY_MAPS, WHEEL_DATA,
+                                           WHEEL_LICENSE, convert_mtcnn_wheel,
+                                           convert_net, mtcnn_checkpoint_path)
+from mmsde.models.detectors import MTCNNFaceDetector, ShrinkToFit
 from mmsde.models.detectors.mtcnn_cascade import nms_min
 from mmsde.models.detectors.mtcnn_nets import ONet, PNet, RNet
-from mmsde.models.detectors.mtcnn_weights import (WHEEL_DATA, WHEEL_LICENSE,
-                                                  convert_mtcnn_wheel,
-                                                  convert_net)
 from mmsde.utils import load_checkpoint_file
-from mmsde.utils.convert import CheckpointMismatchError
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / 'configs' / 'face_detection' / \
@@ -230,7 +229,6 @@ def test_fc_layers_are_transposed_from_the_source():
 
 def _source_state(net: str):
     """Names and shapes of facenet-pytorch's state dict of ``net``."""
-    from mmsde.models.detectors.mtcnn_weights import KEY_MAPS
     nets = dict(pnet=PNet, rnet=RNet, onet=ONet)
     names = KEY_MAPS[net]
     return [(f'{names[k.split(".")[0]]}.{k.split(".", 1)[1]}', v)

@@ -193,7 +193,7 @@ class ToyDataset(BaseDataset):
 
     def __init__(self, labels, **kwargs):
         self._labels = list(labels)
-        # the serialized store is tested where named: re-serializing runs
+        # the serialized store is tested where named: serializing runs
         # gc.collect(), slow in a test process
         kwargs.setdefault('serialize_data', False)
         super().__init__(**kwargs)
@@ -342,6 +342,25 @@ def test_persistent_workers_see_changes_only_after_a_restart():
 def test_set_dataset_labels_refuses_outside_indices():
     with pytest.raises(IndexError, match=r'\[10\]'):
         set_dataset_labels(ToyDataset(TOY_LABELS), {10: 1})
+
+
+class DerivedKeyDataset(ToyDataset):
+    """Adds a key when read, as FER2013 expands its grey pixels."""
+
+    def get_data_info(self, idx):
+        info = super().get_data_info(idx)
+        info['img_path'] = 'derived/' + info['img_path']
+        return info
+
+
+def test_set_dataset_labels_stores_what_the_serialized_store_held():
+    dataset = DerivedKeyDataset(TOY_LABELS, serialize_data=True)
+    set_dataset_labels(dataset, {3: 6})
+    assert dataset.serialize_data is False
+    assert labels_of(dataset) == TOY_LABELS[:3] + [6] + TOY_LABELS[4:]
+    info = dataset.get_data_info(3)
+    assert info['img_path'] == 'derived/img3.png'  # derived once, not twice
+    assert info['sample_idx'] == 3 and len(dataset) == len(TOY_LABELS)
 
 
 # ----------------------------------------------------------- as a classifier

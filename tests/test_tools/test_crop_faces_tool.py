@@ -12,8 +12,8 @@ import cv2
 import pytest
 from e2e_helpers import REPO
 
-from mmsde.apis.crop_manifest import MANIFEST, read_manifest
 from mmsde.apis.face_detection import FaceDetector
+from mmsde.datasets.crop_manifest import MANIFEST, read_manifest
 from mmsde.synthetic.scenes import render_scene
 
 pytestmark = pytest.mark.slow

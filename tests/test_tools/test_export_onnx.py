@@ -14,7 +14,7 @@ from e2e_helpers import BASELINE_CONFIG, REPO
 from mmsde.apis.export import (DEFAULT_ATOL, ExportArgumentError,
                                ExportCheckError, export_model, export_onnx)
 from mmsde.apis.model import load_classifier
-from mmsde.datasets.classes import FER_CLASSES
+from mmsde.utils.classes import FER_CLASSES
 
 onnx = pytest.importorskip('onnx', reason='ONNX export needs onnx')
 ort = pytest.importorskip('onnxruntime', reason='the check needs onnxruntime')

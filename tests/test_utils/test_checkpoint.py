@@ -1,30 +1,30 @@
 """Safe checkpoint loading: MMEngine's and mmsde's checkpoints load with
 torch's weights_only unpickler plus an exact allow-list; a checkpoint whose
-pickle would run code is refused everywhere a user can name one."""
+pickle would run code is refused everywhere a user can name one. Importing
+mmsde routes MMEngine's loader of local files; the opt-out gives MMEngine
+its own loader back. (What legitimate checkpoints hold:
+``test_checkpoint_contents.py``.)"""
 import os
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import torch
+from checkpoint_helpers import Harmless, WritesMarker
 from mmengine.logging import HistoryBuffer
-from mmengine.runner.checkpoint import CheckpointLoader, load_checkpoint
+from mmengine.runner.checkpoint import (CheckpointLoader, load_checkpoint,
+                                        load_from_local)
 from mmpretrain.models import ResNet
 
 import mmsde  # noqa: F401  (routes MMEngine's loader through mmsde)
+from mmsde.models.converters import (convert_resnet18_checkpoint,
+                                     load_state_dict_exactly)
 from mmsde.utils import TRUST_ENV, UnsafeCheckpointError
-from mmsde.utils.convert import (convert_resnet18_checkpoint,
-                                 load_state_dict_exactly)
-
-
-class WritesMarker:
-    """A pickled object whose loading writes a file: the attack."""
-
-    def __init__(self, path):
-        self.path = str(path)
-
-    def __reduce__(self):
-        return (open, (self.path, 'w'))
+from mmsde.utils.checkpoint import (SAFE_LOADER_ENV, load_checkpoint_file,
+                                    patch_checkpoint_loader,
+                                    restore_checkpoint_loader)
 
 
 class GetsPrivateAttribute:
@@ -125,3 +125,90 @@ def test_missing_checkpoint_names_the_file(tmp_path):
     missing = tmp_path / 'nope.pth'
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         CheckpointLoader.load_checkpoint(str(missing))
+
+
+def local_loader():
+    """MMEngine's registered loader of local files (MMEngine has no public
+    getter, see ``mmsde.utils.checkpoint._local_loader``)."""
+    return CheckpointLoader._schemes['']
+
+
+@pytest.fixture
+def harmless_ckpt(tmp_path):
+    """A checkpoint holding a project's own (harmless) class: the safe loader
+    refuses it, MMEngine's own loader loads it where torch is told to."""
+    path = tmp_path / 'legacy.pth'
+    torch.save(dict(state_dict=torch.nn.Linear(3, 2).state_dict(),
+                    meta=Harmless(42)), path)
+    return path
+
+
+@pytest.fixture
+def unpatched():
+    """Leaves mmsde's loader registered after the test, whatever it did."""
+    yield
+    patch_checkpoint_loader()
+    assert local_loader() is load_checkpoint_file
+
+
+def test_import_routes_mmengine_local_loader(evil_ckpt, harmless_ckpt):
+    assert local_loader() is load_checkpoint_file
+    assert load_from_local is not load_checkpoint_file  # MMEngine's own
+    path, marker = evil_ckpt
+    with pytest.raises(UnsafeCheckpointError, match='open'):
+        load_checkpoint(torch.nn.Linear(3, 2), str(path))
+    assert not marker.exists()
+    with pytest.raises(UnsafeCheckpointError, match='Harmless'):
+        load_checkpoint(torch.nn.Linear(3, 2), str(harmless_ckpt))
+
+
+def test_restore_gives_mmengine_its_own_loader_back(
+        harmless_ckpt, unpatched, monkeypatch):
+    assert patch_checkpoint_loader() and patch_checkpoint_loader()  # twice
+    assert restore_checkpoint_loader()
+    assert local_loader() is load_from_local
+    assert not restore_checkpoint_loader()  # nothing left to restore
+
+    # MMEngine's loader calls torch.load with torch's defaults: refused by
+    # torch itself (not by mmsde) ...
+    with pytest.raises(pickle.UnpicklingError) as err:
+        load_checkpoint(torch.nn.Linear(3, 2), str(harmless_ckpt))
+    assert not isinstance(err.value, UnsafeCheckpointError)
+    # ... and loaded fully where the user switches torch's default (only for
+    # this harmless file, only in this test)
+    monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+    ckpt = load_checkpoint(torch.nn.Linear(3, 2), str(harmless_ckpt))
+    assert isinstance(ckpt['meta'], Harmless) and ckpt['meta'].value == 42
+
+    # patched again: mmsde's loader, which that variable does not switch
+    assert patch_checkpoint_loader() and local_loader() is load_checkpoint_file
+    with pytest.raises(UnsafeCheckpointError, match='Harmless'):
+        load_checkpoint(torch.nn.Linear(3, 2), str(harmless_ckpt))
+    assert restore_checkpoint_loader() and local_loader() is load_from_local
+
+
+def test_env_var_keeps_mmengine_loader(unpatched, monkeypatch):
+    restore_checkpoint_loader()
+    monkeypatch.setenv(SAFE_LOADER_ENV, '0')
+    assert not patch_checkpoint_loader()
+    assert local_loader() is load_from_local
+    monkeypatch.setenv(SAFE_LOADER_ENV, '1')
+    assert patch_checkpoint_loader()
+    assert local_loader() is load_checkpoint_file
+
+
+def test_env_var_at_import_keeps_mmengine_loader(tmp_path):
+    """``MMSDE_SAFE_CHECKPOINT_LOADER=0 python ...``: importing mmsde leaves
+    MMEngine's own loader registered (a fresh process, as a user runs)."""
+    code = (
+        'import mmsde\n'
+        'from mmengine.runner.checkpoint import CheckpointLoader, '
+        'load_from_local\n'
+        'from mmsde.utils.checkpoint import restore_checkpoint_loader\n'
+        "assert CheckpointLoader._schemes[''] is load_from_local\n"
+        'assert not restore_checkpoint_loader()\n'
+        "print('kept')\n")
+    env = dict(os.environ, **{SAFE_LOADER_ENV: '0'})
+    done = subprocess.run([sys.executable, '-c', code], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and 'kept' in done.stdout, done.stderr

@@ -11,7 +11,7 @@ from PIL import Image
 from sklearn.metrics import confusion_matrix
 from torch import nn
 
-from mmsde.datasets.classes import FER_CLASSES
+from mmsde.utils.classes import FER_CLASSES
 from mmsde.visualization import (cluster_quality, compute_cams,
                                  confusion_matrices, draw_confusion,
                                  draw_curves, draw_tsne, embed_tsne, find_runs,

@@ -92,7 +92,8 @@ def run_row(args: argparse.Namespace) -> dict:
     from mmengine.registry import DefaultScope
 
     import mmsde  # noqa: F401  (safe checkpoint loading)
-    from mmsde.models.detectors import mtcnn_cascade, mtcnn_checkpoint_path
+    from mmsde.models.converters.mtcnn import mtcnn_checkpoint_path
+    from mmsde.models.detectors import mtcnn_cascade
 
     size, batch = args.row.split(':')
     width, height = (int(v) for v in size.split('x'))

@@ -78,8 +78,9 @@ def main() -> None:
 
     from mmsde.apis.face_detection import DEFAULT_DET_CONFIG, FaceDetector
     from mmsde.apis.inferencer import MaskedFERInferencer
+    from mmsde.utils.bundled import resolve_config
     torch.set_num_threads(args.threads)
-    det_cfg = Config.fromfile(str(DEFAULT_DET_CONFIG))
+    det_cfg = Config.fromfile(str(resolve_config(DEFAULT_DET_CONFIG)))
     if args.det_cfg_options:
         det_cfg.merge_from_dict(args.det_cfg_options)
     checkpoint = args.checkpoint or Config.fromfile(args.model).load_from

@@ -13,8 +13,8 @@ optionally ``subject``. Example::
 """
 import argparse
 
-from mmsde.apis.crop_manifest import crop_landmarks
 from mmsde.datasets import add_synthetic_masks
+from mmsde.datasets.crop_manifest import crop_landmarks
 from mmsde.synthetic import MASK_STYLES
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import mmengine
 
 from mmsde.datasets.annotation import to_openmmlab_format
-from mmsde.datasets.classes import FER_CLASSES
+from mmsde.utils.classes import FER_CLASSES
 
 
 def parse_args() -> argparse.Namespace:

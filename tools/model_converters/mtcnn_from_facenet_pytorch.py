@@ -15,9 +15,9 @@ Example::
 import argparse
 import os.path as osp
 
-from mmsde.models.detectors.mtcnn_weights import (convert_mtcnn_wheel,
-                                                  mtcnn_checkpoint_path)
-from mmsde.utils.convert import CheckpointMismatchError
+from mmsde.models.converters import CheckpointMismatchError
+from mmsde.models.converters.mtcnn import (convert_mtcnn_wheel,
+                                           mtcnn_checkpoint_path)
 
 
 def parse_args() -> argparse.Namespace:

@@ -14,9 +14,10 @@ then in a config::
 """
 import argparse
 
+from mmsde.models.converters import (CheckpointMismatchError,
+                                     convert_resnet18_checkpoint,
+                                     format_report)
 from mmsde.utils import add_trust_argument
-from mmsde.utils.convert import (CheckpointMismatchError,
-                                 convert_resnet18_checkpoint, format_report)
 
 
 def parse_args() -> argparse.Namespace:

@@ -14,7 +14,7 @@ import os.path as osp
 from mmengine.config import DictAction
 
 from mmsde.apis.model import build_split_loader, load_classifier
-from mmsde.datasets.classes import FER_CLASSES
+from mmsde.utils.classes import FER_CLASSES
 from mmsde.utils import add_trust_argument
 from mmsde.visualization import CAM_METHODS, draw_cam_grid, pick_pairs
 

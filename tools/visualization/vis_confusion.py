@@ -8,7 +8,7 @@ Example:
 import argparse
 import os.path as osp
 
-from mmsde.datasets.classes import FER_CLASSES
+from mmsde.utils.classes import FER_CLASSES
 from mmsde.visualization import (confusion_matrices, draw_confusion,
                                  load_predictions)
 

@@ -9,10 +9,11 @@ Example:
 import argparse
 import os.path as osp
 
-from mmsde.apis.face_args import (add_crop_arguments, add_detector_arguments,
-                                  crop_settings_from_args, detector_from_args)
+from mmsde.apis.face_detection import FaceDetector
 from mmsde.apis.inferencer import read_image
 from mmsde.utils import add_trust_argument
+from mmsde.utils.face_args import (add_crop_arguments, add_detector_arguments,
+                                   crop_settings_from_args, detector_options)
 from mmsde.visualization.faces import draw_face_detections
 
 
@@ -32,8 +33,9 @@ def main() -> None:
         img = read_image(args.photo)
     except ValueError as err:
         raise SystemExit(f'error: {err}')
-    faces = detector_from_args(args, score_thr=args.score_thr).detect(
-        [img])[0]
+    detector = FaceDetector(**detector_options(args),
+                            score_thr=args.score_thr)
+    faces = detector.detect([img])[0]
     settings = crop_settings_from_args(args)
     out = args.out or osp.splitext(args.photo)[0] + '_faces.png'
     draw_face_detections(img, faces, out, settings,

@@ -9,6 +9,8 @@ from mmpretrain.registry import TRANSFORMS
 
 from mmsde.synthetic import MASK_STYLES, check_mask_styles, draw_face_mask
 
+from ..crop_manifest import crop_landmarks
+
 
 @TRANSFORMS.register_module()
 class SyntheticFaceMask(BaseTransform):
@@ -54,7 +56,6 @@ class SyntheticFaceMask(BaseTransform):
         self.crop_manifest = crop_manifest
         self._manifest_landmarks = {}
         if crop_manifest is not None:
-            from mmsde.apis.crop_manifest import crop_landmarks
             self._manifest_landmarks = crop_landmarks(crop_manifest)
 
     @cache_randomness

@@ -3,7 +3,7 @@ import json
 import os.path as osp
 from typing import Dict, List, Optional
 
-from mmengine.dataset import ClassBalancedDataset, RepeatDataset
+from mmengine.dataset import BaseDataset, ClassBalancedDataset, RepeatDataset
 from mmengine.dist import all_gather_object, is_main_process
 from mmengine.hooks import Hook
 from mmengine.runner import EpochBasedTrainLoop
@@ -48,7 +48,8 @@ class SCNRelabelHook(Hook):
     ``BaseDataset`` s holding the data list pickled into one buffer
     (``serialize_data``) or as ``data_list``; ``gt_label`` is read from
     there by every ``__getitem__`` (the decoded-image cache holds pixels
-    only). The hook rewrites that store (:func:`set_dataset_labels`).
+    only). The hook rewrites that store (:func:`set_dataset_labels`); a
+    serialized one becomes a plain ``data_list`` at the first change.
     Workers started before a change hold a copy of the old store: with
     ``persistent_workers=True`` the loader's workers are shut down after a
     change, and the next epoch starts fresh ones from the updated dataset
@@ -148,14 +149,13 @@ class SCNRelabelHook(Hook):
             f'images), {len(state["labels"])} relabelled so far')
 
 
-def label_store(dataset: Dataset) -> Dataset:
+def label_store(dataset: Dataset) -> BaseDataset:
     """The dataset whose indices the packed ``sample_idx`` refer to:
     ``dataset`` itself, or the one inside a ``RepeatDataset`` /
     ``ClassBalancedDataset`` (their samples carry the inner index)."""
     while isinstance(dataset, (RepeatDataset, ClassBalancedDataset)):
         dataset = dataset.dataset
-    if not hasattr(dataset, 'get_data_info') or not hasattr(
-            dataset, 'data_list'):
+    if not isinstance(dataset, BaseDataset):
         raise TypeError(
             'SCNRelabelHook: the training set must be an MMEngine '
             'BaseDataset (optionally in a RepeatDataset or '
@@ -164,13 +164,24 @@ def label_store(dataset: Dataset) -> Dataset:
     return dataset
 
 
-def set_dataset_labels(dataset: Dataset, labels: Dict[int, int]) -> None:
+def set_dataset_labels(dataset: BaseDataset, labels: Dict[int, int]) -> None:
     """Set ``gt_label`` of samples of an MMEngine ``BaseDataset`` in its
-    label store (the serialized buffer or the plain ``data_list``).
+    label store, the ``data_list`` that ``get_data_info`` reads.
+
+    MMEngine has no public way to re-serialize a changed data list (its
+    ``_serialize_data`` runs inside ``full_init`` only), so a serialized
+    store is unpacked into a plain ``data_list`` (``serialize_data=False``,
+    the public switch that ``get_data_info`` and ``__len__`` follow) the
+    first time labels change. Workers then copy the list's pages as they
+    touch them instead of sharing one buffer: some MiB for a FER training
+    set.
 
     Args:
         dataset: A fully initialised ``BaseDataset``.
         labels: ``{sample_idx: new_label}``.
+
+    Raises:
+        IndexError: An index outside the dataset, named.
     """
     num = len(dataset)
     bad = [i for i in labels if not 0 <= int(i) < num]
@@ -178,25 +189,30 @@ def set_dataset_labels(dataset: Dataset, labels: Dict[int, int]) -> None:
         raise IndexError(f'set_dataset_labels: sample indices {bad[:5]} are '
                          f'outside {type(dataset).__name__} of {num} '
                          'samples')
-    if getattr(dataset, 'serialize_data', False):
-        infos = []
-        for i in range(num):
-            info = dataset.get_data_info(i)
-            info.pop('sample_idx', None)  # added by get_data_info
-            infos.append(info)
-        for idx, label in labels.items():
-            infos[int(idx)]['gt_label'] = int(label)
+    if dataset.serialize_data:
+        # BaseDataset's own reader: a subclass's get_data_info may add
+        # derived keys (FER2013 expands grey pixels) that must not be stored
+        infos = [BaseDataset.get_data_info(dataset, i) for i in range(num)]
+        for info in infos:
+            info.pop('sample_idx')  # added by get_data_info
         dataset.data_list = infos
-        dataset.data_bytes, dataset.data_address = dataset._serialize_data()
-    else:
-        for idx, label in labels.items():
-            dataset.data_list[int(idx)]['gt_label'] = int(label)
+        dataset.serialize_data = False
+        dataset.data_bytes = dataset.data_address = None
+    for idx, label in labels.items():
+        dataset.data_list[int(idx)]['gt_label'] = int(label)
 
 
 def restart_persistent_workers(loader: Optional[DataLoader]) -> bool:
     """Shut down a loader's persistent workers so that the next epoch starts
     new ones from the current dataset (the old ones hold a copy made when
-    they started). Returns whether workers were shut down."""
+    they started). Returns whether workers were shut down.
+
+    PyTorch has no public way to do it: ``persistent_workers=True`` keeps
+    the loader's private ``_iterator`` (and its workers) for the loader's
+    lifetime, and ``iter(loader)`` only resets it. Dropping that iterator,
+    after shutting its workers down at once rather than whenever it is
+    garbage-collected, is the least private use that works.
+    """
     iterator = getattr(loader, '_iterator', None)
     if not getattr(loader, 'persistent_workers', False) or iterator is None:
         return False

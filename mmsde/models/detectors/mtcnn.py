@@ -4,7 +4,7 @@ Zhang et al., "Joint Face Detection and Alignment using Multi-task Cascaded
 Convolutional Networks", IEEE SPL 2016 (https://arxiv.org/abs/1604.02878).
 The weights are facenet-pytorch's (MIT), converted by
 ``tools/model_converters/mtcnn_from_facenet_pytorch.py`` into
-:func:`~.mtcnn_weights.mtcnn_checkpoint_path`.
+:func:`~mmsde.models.converters.mtcnn.mtcnn_checkpoint_path`.
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 

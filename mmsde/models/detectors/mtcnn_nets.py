@@ -2,8 +2,8 @@
 
 Zhang et al., "Joint Face Detection and Alignment using Multi-task Cascaded
 Convolutional Networks", IEEE SPL 2016 (https://arxiv.org/abs/1604.02878).
-The layer sizes are the paper's; :mod:`.mtcnn_weights` fills them with the
-published weights. Inputs are RGB images normalised as
+The layer sizes are the paper's; :mod:`mmsde.models.converters.mtcnn`
+fills them with the published weights. Inputs are RGB images normalised as
 ``(pixel - 127.5) / 128``.
 
 The networks run in ``channels_last`` memory format: on CPU its convolution

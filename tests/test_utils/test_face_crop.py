@@ -5,11 +5,11 @@ import cv2
 import numpy as np
 import pytest
 
-from mmsde.apis.face_crop import (CropSettings, Face, NoFaceError,
-                                  aligned_template, apply_transform,
-                                  box_transform, crop_image, crop_transform,
-                                  select_faces, similarity_transform)
 from mmsde.synthetic import make_identity, render_face
+from mmsde.utils.face_crop import (CropSettings, Face, NoFaceError,
+                                   aligned_template, apply_transform,
+                                   box_transform, crop_image, crop_transform,
+                                   select_faces, similarity_transform)
 from mmsde.utils.landmarks import template_landmarks
 
 

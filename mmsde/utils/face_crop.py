@@ -12,7 +12,7 @@ from typing import List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from mmsde.utils.landmarks import check_landmarks, template_landmarks
+from .landmarks import check_landmarks, template_landmarks
 
 NO_FACE_POLICIES = ('skip', 'keep', 'fail')
 MULTI_FACE_POLICIES = ('largest', 'confident', 'all')

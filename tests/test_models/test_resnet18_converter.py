@@ -7,15 +7,22 @@ from typing import Dict
 import pytest
 import torch
 import torchvision
+from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from mmpretrain.models import ResNet
 from mmpretrain.registry import MODELS
 
-from mmsde.utils.convert import (CheckpointMismatchError,
-                                 convert_resnet18_checkpoint)
+from mmsde.models.converters import (CheckpointMismatchError,
+                                     convert_resnet18_checkpoint)
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools' / 'model_converters' / 'resnet18_to_mmpretrain.py'
+
+
+@pytest.fixture(autouse=True)
+def mmpretrain_scope() -> None:
+    """Build in MMPretrain's scope, whichever an earlier test left."""
+    init_default_scope('mmpretrain')
 
 
 @pytest.fixture(scope='module')
@@ -99,23 +106,29 @@ def test_backbone_output_matches_torchvision(source_file,
     torch.testing.assert_close(actual, expected)
 
 
-def test_image_classifier_loads_through_init_cfg(source, tmp_path):
+def converted(source, tmp_path) -> Path:
+    """``source`` saved as ijba_res18.pth.tar, then converted."""
     src = _save_msceleb_style(source, tmp_path / 'ijba_res18.pth.tar')
     out = tmp_path / 'resnet18_mmpretrain.pth'
     convert_resnet18_checkpoint(str(src), str(out))
-    model = MODELS.build(
+    return out
+
+
+def resnet18_classifier(**backbone) -> torch.nn.Module:
+    """An MMPretrain ResNet-18 ImageClassifier of 7 classes."""
+    return MODELS.build(
         dict(
             type='ImageClassifier',
-            backbone=dict(
-                type='ResNet',
-                depth=18,
-                init_cfg=dict(
-                    type='Pretrained',
-                    checkpoint=str(out),
-                    prefix='backbone.')),
+            backbone=dict(type='ResNet', depth=18, **backbone),
             neck=dict(type='GlobalAveragePooling'),
             head=dict(type='LinearClsHead', num_classes=7,
                       in_channels=512)))
+
+
+def test_image_classifier_loads_through_init_cfg(source, tmp_path):
+    out = converted(source, tmp_path)
+    model = resnet18_classifier(init_cfg=dict(
+        type='Pretrained', checkpoint=str(out), prefix='backbone.'))
     model.init_weights()
     loaded = model.backbone.state_dict()
     for key, value in source.items():
@@ -124,16 +137,8 @@ def test_image_classifier_loads_through_init_cfg(source, tmp_path):
 
 
 def test_loads_as_full_classifier_checkpoint(source, tmp_path):
-    src = _save_msceleb_style(source, tmp_path / 'ijba_res18.pth.tar')
-    out = tmp_path / 'resnet18_mmpretrain.pth'
-    convert_resnet18_checkpoint(str(src), str(out))
-    model = MODELS.build(
-        dict(
-            type='ImageClassifier',
-            backbone=dict(type='ResNet', depth=18),
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(type='LinearClsHead', num_classes=7,
-                      in_channels=512)))
+    out = converted(source, tmp_path)
+    model = resnet18_classifier()
     load_checkpoint(model, str(out), map_location='cpu', strict=False)
     torch.testing.assert_close(model.backbone.layer4[1].conv2.weight,
                                source['layer4.1.conv2.weight'])

@@ -6,6 +6,8 @@ from typing import Dict, Optional
 
 import numpy as np
 
+from mmsde.utils.extras import require_extra
+
 
 class KerasConversionError(ValueError):
     """The Keras file does not fit :class:`MiniXception`; every offending
@@ -34,22 +36,14 @@ class KerasModel:
     sha256: str = ''
 
 
-def _import_h5py():
-    try:
-        import h5py
-    except ImportError as err:
-        raise ImportError('reading the Keras HDF5 file needs h5py: '
-                          'pip install h5py') from err
-    return h5py
-
-
 def _text(value) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def read_hdf5_model(handle, source: str) -> KerasModel:
     """Weights and layer configs of an open Keras 2 HDF5 file."""
-    h5py = _import_h5py()
+    require_extra('faces', 'h5py', what='reading a Keras HDF5 file')
+    import h5py
     with h5py.File(handle, 'r') as f:
         if 'model_config' not in f.attrs or 'model_weights' not in f:
             raise KerasConversionError(

@@ -6,18 +6,21 @@ The manifest is appended to after each image's crops are on disk, so a run
 killed at any point leaves a manifest whose complete lines describe
 finished images; an incomplete last line (the process died while writing
 it) is cut off with a warning when the run resumes.
+
+:func:`mmsde.apis.crop_faces` writes both; the data pipeline reads the
+landmarks back (:class:`~mmsde.datasets.transforms.SyntheticFaceMask`'s
+``crop_manifest``), as does :func:`mmsde.apis.photos_to_msde`.
 """
 import json
 import os
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Mapping
 
 from mmengine.logging import print_log
 
-from mmsde.datasets.checks import DataEntryError
 from mmsde.utils.atomic import atomic_path
 
-from .face_crop import CropSettings
+from .checks import DataEntryError
 
 MANIFEST = 'manifest.jsonl'
 SETTINGS_FILE = 'crop_settings.json'
@@ -29,12 +32,19 @@ _ENTRY_KEYS = {'image', 'decision', 'num_detected', 'image_size', 'crops'}
 _CROP_KEYS = {'file', 'method', 'box', 'score', 'landmarks', 'crop_landmarks'}
 
 
-def write_settings(out_dir: Path, settings: CropSettings,
-                   detector: dict) -> None:
+def write_settings(out_dir: Path, crop: Mapping, detector: Mapping) -> None:
     """Write ``crop_settings.json``, or check that an earlier run into the
     same folder used the same settings (crops made two ways must not mix).
+
+    Args:
+        out_dir: The crop folder.
+        crop: The crop settings (``CropSettings.to_dict()``).
+        detector: The detector's config and checkpoint.
+
+    Raises:
+        ValueError: The folder holds crops made with other settings.
     """
-    record = dict(crop=settings.to_dict(), detector=detector)
+    record = dict(crop=dict(crop), detector=dict(detector))
     path = out_dir / SETTINGS_FILE
     if path.is_file():
         before = json.loads(path.read_text())
@@ -46,12 +56,6 @@ def write_settings(out_dir: Path, settings: CropSettings,
         return
     with atomic_path(str(path)) as tmp:
         Path(tmp).write_text(json.dumps(record, indent=2) + '\n')
-
-
-def read_settings(out_dir: Path) -> Optional[dict]:
-    """The recorded settings of a crop folder, or None."""
-    path = Path(out_dir) / SETTINGS_FILE
-    return json.loads(path.read_text()) if path.is_file() else None
 
 
 def _check_entry(entry, where: str) -> dict:
@@ -123,11 +127,6 @@ def append_entry(path: Path, entry: dict) -> None:
         f.write(line)
         f.flush()
         os.fsync(f.fileno())
-
-
-def crop_files(entries: Dict[str, dict]) -> List[str]:
-    """Every crop file the entries list."""
-    return [c['file'] for e in entries.values() for c in e['crops']]
 
 
 def crop_landmarks(manifest: Path) -> Dict[str, list]:

@@ -4,8 +4,13 @@ The MIT-licensed ``facenet-pytorch`` 2.6.0 wheel ships P-, R- and O-Net as
 plain state dicts (``facenet_pytorch/data/{pnet,rnet,onet}.pt``). The
 package itself pins torch < 2.3, so it is never installed: the three files
 are read straight out of the wheel (a zip), every key and shape is checked,
-the tensors are renamed onto :mod:`.mtcnn_nets` and written, with the
-wheel's licence beside them, to :func:`mtcnn_checkpoint_path`.
+the tensors are renamed onto :mod:`mmsde.models.detectors.mtcnn_nets` and
+written, with the wheel's licence beside them, to
+:func:`mtcnn_checkpoint_path`.
+
+The networks live in :mod:`mmsde.models.detectors`, which needs the face
+tools (MMDetection), so this module does too: it is not imported by
+:mod:`mmsde.models.converters` itself.
 
 The source's fully connected layers expect their input flattened in
 ``(width, height, channel)`` order (a transposed layout inherited from the
@@ -25,10 +30,12 @@ import torch
 
 from mmsde.utils.atomic import atomic_path
 from mmsde.utils.cache import cache_root
-from mmsde.utils.convert import CheckpointMismatchError, check_keys
-from mmsde.utils.wheels import download_wheel
+from mmsde.utils.face_tools import require_face_tools
 
-from .mtcnn_nets import ONet, PNet, RNet
+require_face_tools('mmsde.models.converters.mtcnn')
+from ..detectors.mtcnn_nets import ONet, PNet, RNet  # noqa: E402
+from .state_dict import CheckpointMismatchError, check_keys  # noqa: E402
+from .wheels import download_wheel  # noqa: E402
 
 PACKAGE = 'facenet-pytorch'
 VERSION = '2.6.0'
@@ -187,7 +194,7 @@ def convert_mtcnn_wheel(wheel: Optional[str] = None,
         wheel=osp.basename(wheel),
         wheel_sha256=sha256,
         license=dst.with_suffix('.LICENSE.md').name,
-        converter='mmsde.models.detectors.mtcnn_weights.convert_mtcnn_wheel')
+        converter='mmsde.models.converters.mtcnn.convert_mtcnn_wheel')
     license_path = dst.with_suffix('.LICENSE.md')
     with atomic_path(str(license_path)) as tmp:
         Path(tmp).write_text(license_text)

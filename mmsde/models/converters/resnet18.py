@@ -18,15 +18,10 @@ import mmengine
 import torch
 from mmpretrain.models import ResNet
 
-from .checkpoint import load_checkpoint_file
+from mmsde.utils.checkpoint import load_checkpoint_file
 
-BACKBONE_PREFIX = 'backbone.'
-PARALLEL_PREFIX = 'module.'
-BN_COUNTER = 'num_batches_tracked'
-
-
-class CheckpointMismatchError(ValueError):
-    """A checkpoint's tensors do not fit MMPretrain's ResNet-18."""
+from .state_dict import (BACKBONE_PREFIX, BN_COUNTER, CheckpointMismatchError,
+                         tensor_shape, unwrap_state_dict)
 
 
 @dataclass
@@ -49,46 +44,6 @@ class ConversionReport:
     source_shapes: Dict[str, Tuple[int, ...]] = field(default_factory=dict)
 
 
-def strip_prefix(state_dict: Mapping[str, torch.Tensor],
-                 prefix: str = PARALLEL_PREFIX) -> Dict[str, torch.Tensor]:
-    """Remove a leading ``prefix`` (DataParallel's ``module.``) from keys.
-
-    Args:
-        state_dict: Tensors by name.
-        prefix: The prefix to remove where a key starts with it.
-
-    Returns:
-        dict: The same tensors, keys without the prefix.
-    """
-    return {
-        key[len(prefix):] if key.startswith(prefix) else key: value
-        for key, value in state_dict.items()
-    }
-
-
-def unwrap_state_dict(checkpoint: object, source: str) -> Dict:
-    """Find the state dict inside a loaded checkpoint.
-
-    Args:
-        checkpoint: What ``torch.load`` returned: ``{'state_dict': ...,
-            'epoch': ...}`` or a plain state dict.
-        source: The file name, for error messages.
-
-    Returns:
-        dict: Tensors by name, ``module.`` prefix removed.
-    """
-    if not isinstance(checkpoint, Mapping):
-        raise CheckpointMismatchError(
-            f'{source}: expected a dict, got {type(checkpoint).__name__}.')
-    state_dict = checkpoint.get('state_dict', checkpoint)
-    if not isinstance(state_dict, Mapping) or not any(
-            isinstance(v, torch.Tensor) for v in state_dict.values()):
-        raise CheckpointMismatchError(
-            f'{source}: found no tensors, neither under "state_dict" nor at '
-            f'the top level (keys: {sorted(checkpoint)[:10]}).')
-    return strip_prefix(state_dict)
-
-
 def resnet18_reference() -> Dict[str, Tuple[int, ...]]:
     """Names and shapes of a freshly built MMPretrain ``ResNet(depth=18)``.
 
@@ -99,13 +54,6 @@ def resnet18_reference() -> Dict[str, Tuple[int, ...]]:
         key: tuple(value.shape)
         for key, value in ResNet(depth=18).state_dict().items()
     }
-
-
-def _shape(value: object) -> Tuple[int, ...]:
-    """Shape of a tensor; ``('not a tensor',)`` for anything else."""
-    if isinstance(value, torch.Tensor):
-        return tuple(value.shape)
-    return (f'not a tensor: {type(value).__name__}', )
 
 
 def _mismatch_message(source: str, missing: List[str],
@@ -161,9 +109,10 @@ def convert_resnet18(state_dict: Mapping[str, torch.Tensor],
                 filled.append(key)
             else:
                 missing.append(key)
-        elif _shape(state_dict[key]) != shape:
-            mismatched.append(f'{key}: checkpoint {_shape(state_dict[key])}'
-                              f' vs ResNet-18 {shape}')
+        elif tensor_shape(state_dict[key]) != shape:
+            mismatched.append(f'{key}: checkpoint '
+                              f'{tensor_shape(state_dict[key])} vs ResNet-18 '
+                              f'{shape}')
         else:
             converted[BACKBONE_PREFIX + key] = state_dict[key]
     extra = [key for key in state_dict if key not in reference]
@@ -176,7 +125,7 @@ def convert_resnet18(state_dict: Mapping[str, torch.Tensor],
         state_dict=converted,
         dropped=extra,
         filled=filled,
-        source_shapes={k: _shape(v)
+        source_shapes={k: tensor_shape(v)
                        for k, v in state_dict.items()})
 
 
@@ -208,7 +157,7 @@ def convert_resnet18_checkpoint(src: str, dst: str) -> ConversionReport:
     report = convert_resnet18(unwrap_state_dict(checkpoint, name), name)
     meta = dict(
         converted_from=name,
-        converter='mmsde.utils.convert.convert_resnet18',
+        converter='mmsde.models.converters.resnet18.convert_resnet18',
         dropped_keys=list(report.dropped),
         filled_keys=list(report.filled))
     mmengine.mkdir_or_exist(osp.dirname(osp.abspath(dst)))
@@ -233,56 +182,3 @@ def format_report(report: ConversionReport) -> str:
     for key in report.filled:
         lines.append(f'filled with 0 (absent in the source): {key}')
     return '\n'.join(lines)
-
-
-def load_state_dict_exactly(model: torch.nn.Module, filename: str,
-                            what: str = 'model') -> None:
-    """Load a checkpoint file into ``model``, refusing any mismatch.
-
-    Unlike MMEngine's ``load_checkpoint`` (which warns and goes on), a
-    checkpoint whose keys or shapes differ from the model's stops here with
-    every missing, unexpected and mis-shaped key named. Use it where a
-    silently half-loaded model would go unnoticed, e.g. a frozen teacher.
-
-    Args:
-        model: The model to fill.
-        filename: A checkpoint the user named (an MMEngine checkpoint or a
-            plain state dict; DataParallel's ``module.`` prefix is removed).
-        what: What the model is, for messages (e.g. ``'teacher config
-            configs/x.py'``).
-
-    Raises:
-        FileNotFoundError: ``filename`` does not exist.
-        CheckpointMismatchError: The checkpoint does not fit ``model``.
-    """
-    checkpoint = load_checkpoint_file(filename, map_location='cpu')
-    state_dict = unwrap_state_dict(checkpoint, filename)
-    expected = model.state_dict()
-    check_keys(state_dict, {k: _shape(v) for k, v in expected.items()},
-               f'checkpoint {filename} does not fit the {what}:')
-    model.load_state_dict(state_dict, strict=True)
-
-
-def check_keys(state_dict: Mapping, expected: Mapping[str, tuple],
-               header: str) -> None:
-    """Refuse a state dict whose keys or shapes differ from ``expected``
-    (key to shape), naming every missing, unexpected and mis-shaped key.
-
-    Raises:
-        CheckpointMismatchError: ``header``, then the keys.
-    """
-    missing = [k for k in expected if k not in state_dict]
-    unexpected = [k for k in state_dict if k not in expected]
-    mismatched = [
-        f'{k}: checkpoint {_shape(state_dict[k])} vs model {shape}'
-        for k, shape in expected.items()
-        if k in state_dict and _shape(state_dict[k]) != shape
-    ]
-    if missing or unexpected or mismatched:
-        lines = [header]
-        for label, keys in (('missing keys', missing),
-                            ('unexpected keys', unexpected),
-                            ('shape mismatches', mismatched)):
-            if keys:
-                lines.append(f'{label} ({len(keys)}): {keys}')
-        raise CheckpointMismatchError('\n'.join(lines))
