@@ -25,7 +25,8 @@ Results: WORK_DIR/<method>/fold<k>/test_metrics.json; tables: OUT.md (with
 each run's parameters, training images/s and minutes), OUT.csv and
 OUT_paired.md, and OUT_doubled.* for the doubled table; with ``--readme
 README.md`` the README's tables and their key fold-paired differences are
-rewritten between their marker comments.
+rewritten between their marker comments. The model index takes its results
+from the same records: ``python tools/model_index.py`` after new runs.
 
 With ``--seeds``, the selected methods run once per seed (``randomness.seed``)
 as ``<method>, seed S`` beside the unseeded table, and OUT_seeds.md compares
