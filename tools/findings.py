@@ -265,7 +265,7 @@ def ablations(work_dir: str) -> List[Method]:
     """Each paradigm with its extra term off: ``both`` training through
     another code path, which must match ``both`` within fold noise."""
     teacher = teacher_option(work_dir)
-    return [
+    return [in_precision(m, 'fp32') for m in (
         Method('paired-mse, alpha=0', PAIRED.format('paired-mse'),
                {'model.paired_loss.loss_weight': 0.0}),
         Method('supcon-joint, lambda=0', PAIRED.format('supcon-joint'),
@@ -283,7 +283,7 @@ def ablations(work_dir: str) -> List[Method]:
         Method('featlogitkd, weights=0', DISTILL.format('featlogitkd'), dict(
             teacher, **{'model.feature_loss.loss_weight': 0.0,
                         'model.logit_loss.loss_weight': 0.0})),
-    ]
+    )]
 
 
 def input_size(config: str, size: int) -> Dict[str, tuple]:
@@ -299,7 +299,7 @@ def recipe_candidates() -> List[Method]:
     nonmasked, both = (BASELINE.format('24e', 'nonmasked'),
                        BASELINE.format('12e', 'both'))
     supcon = PAIRED.format('supcon-joint')
-    return [
+    return [in_precision(m, 'fp32') for m in (
         # the benchmark's files are 112 px: no downscaling
         Method('nonmasked, 112 px', nonmasked, input_size(nonmasked, 112)),
         Method('both, 112 px', both, input_size(both, 112)),
@@ -314,7 +314,7 @@ def recipe_candidates() -> List[Method]:
             'model.contrast_loss.temperature': 0.5,
             'model.contrast_loss.base_temperature': 0.5,
             'model.contrast_loss.loss_weight': 0.5}),
-    ]
+    )]
 
 
 def face_pretrain_configs(selected: Sequence[Method]) -> List[str]:

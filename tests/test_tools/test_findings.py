@@ -270,11 +270,23 @@ def test_the_shipped_readme_has_the_findings_markers():
         findings.splice(text, marker, 'x', 'README.md')  # ValueError if not
 
 
+def test_every_row_states_its_precision():
+    """bf16 rows train with --amp; every other row, ablations and recipe
+    candidates too, switches the synthetic schedule's bf16 default off."""
+    for method in ALL:
+        if method.name.endswith(', bf16'):
+            assert method.amp, method.name
+        else:
+            assert not method.amp, method.name
+            assert method.options[findings.FP32_OPTION] is False, method.name
+
+
 def test_seeded_method_fixes_the_seed_and_keeps_its_options():
     method = next(m for m in ALL if m.name == 'paired-mse, alpha=0')
     seeded = findings.seeded(method, 3)
     assert seeded.name == 'paired-mse, alpha=0, seed 3'
     assert seeded.options == {'model.paired_loss.loss_weight': 0.0,
+                              findings.FP32_OPTION: False,
                               'randomness.seed': 3}
     assert not seeded.in_table and findings.dir_name(seeded) == \
         'paired-mse_alpha0_seed-3'
