@@ -28,11 +28,12 @@ def module_tmp_path(tmp_path_factory, request) -> Iterator[Path]:
 
 @pytest.fixture(scope='session')
 def tiny_msde(tmp_path_factory) -> Path:
-    """A 10-subject synthetic benchmark in the MSD-E layout (64x64 px)."""
+    """A 10-subject synthetic benchmark in the MSD-E layout (64x64 px),
+    with the masked view the synthetic configs read (``second_photo``)."""
     from mmsde.datasets import generate_synthetic_msde
     root = tmp_path_factory.mktemp('tiny_msde')
     generate_synthetic_msde(root, num_subjects=10, img_size=64, seed=0,
-                            overwrite=True)
+                            overwrite=True, masked_view='second_photo')
     return root
 
 

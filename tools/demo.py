@@ -1,8 +1,9 @@
 """The README's main job: the paper's question on one held-out subject fold.
 Does a masked-FER paradigm beat the ResNet-18 trained on non-masked faces?
 
-Without arguments it works on the bundled synthetic benchmark (generated into
-``data/synthetic_msde`` on first use): face pretraining on generated
+Without arguments it works on the bundled synthetic benchmark (generated on
+first use into the folder the baseline config names, with its masked view:
+``data/synthetic_msde_second-photo``): face pretraining on generated
 identities (or its cached backbone), then the non-masked baseline and a
 paradigm (default: feature distillation from that baseline, the best
 paradigm of the README's table, with the teacher's features cached) from it,
@@ -26,16 +27,16 @@ Examples:
 import argparse
 import os.path as osp
 import time
+from typing import Optional, Tuple
 
 from mmengine.config import Config
 
 from mmsde.apis import load_config, pretrain_faces, train_and_test
 from mmsde.apis.face_pretrain import SCHEME
-from mmsde.datasets import generate_synthetic_msde
+from mmsde.datasets import ensure_synthetic_msde
 from mmsde.datasets.msde import MASKED_DIR, NON_MASKED_DIR, PAIRS_FILE
 from mmsde.visualization import TrainedRun, draw_run_pictures
 
-SYNTHETIC_ROOT = 'data/synthetic_msde'
 BASELINE = ('configs/baseline/'
             'resnet18_1xb32-adam-24e_synthetic-msde-nonmasked.py')
 PARADIGM = ('configs/distillation/'
@@ -61,12 +62,51 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def data_root_options(root: str) -> dict:
-    """Config overrides that point every dataloader at ``root``."""
+def benchmark_data(config: str) -> Tuple[str, str]:
+    """The synthetic benchmark's folder and masked view that ``config``'s
+    test set names.
+
+    Raises:
+        SystemExit: ``config`` names no ``synthetic_view`` (an MSD-E config).
+    """
+    dataset = Config.fromfile(config).test_dataloader.dataset
+    view = dataset.get('synthetic_view')
+    if view is None:
+        raise SystemExit(f'error: {config} is no synthetic-benchmark config '
+                         '(its test set has no synthetic_view); pass '
+                         '--msde-root for MSD-E configs')
+    return dataset.data_root, view
+
+
+def data_options(config: str, root: str, view: Optional[str]) -> dict:
+    """Config overrides that point every dataloader of ``config`` at
+    ``root``, with ``view`` as their ``synthetic_view`` (None for the real
+    MSD-E) where it is set or the config has one."""
+    keys = {'data_root': root}
+    if view is not None or 'synthetic_view' in \
+            Config.fromfile(config).test_dataloader.dataset:
+        keys['synthetic_view'] = view
     return {
-        f'{split}_dataloader.dataset.data_root': root
-        for split in ('train', 'val', 'test')
+        f'{split}_dataloader.dataset.{key}': value
+        for split in ('train', 'val', 'test') for key, value in keys.items()
     }
+
+
+def prepare_data(args: argparse.Namespace) -> Tuple[str, Optional[str]]:
+    """The data folder and synthetic view of both runs: ``--msde-root``
+    (no view), else the baseline config's synthetic benchmark, generated
+    there with its masked view when missing."""
+    if args.msde_root is not None:
+        return args.msde_root, None
+    root, view = benchmark_data(args.config)
+    try:
+        summary = ensure_synthetic_msde(root, view)
+    except ValueError as err:
+        raise SystemExit(f'error: {err}')
+    if summary is not None:
+        print(f'[demo] generated the synthetic benchmark ({view}) in {root}')
+        print(summary)
+    return root, view
 
 
 def budget_options(config: str, budget: float) -> dict:
@@ -111,17 +151,13 @@ def run(name: str, config: str, work_dir: str, options: dict) -> dict:
 
 def main() -> None:
     args = parse_args()
-    root = args.msde_root
-    if root is None:
-        root = SYNTHETIC_ROOT
-        if not osp.isfile(osp.join(root, PAIRS_FILE)):
-            print(f'[demo] generating the synthetic benchmark in {root}')
-            print(generate_synthetic_msde(root, overwrite=True))
+    root, view = prepare_data(args)
     face_pretraining(args.config)
     baseline_dir = osp.join(args.work_dir, 'baseline')
     baseline = run('non-masked baseline', args.config, baseline_dir, {
-        **data_root_options(root), **budget_options(args.config, args.budget)})
-    options = {**data_root_options(root),
+        **data_options(args.config, root, view),
+        **budget_options(args.config, args.budget)})
+    options = {**data_options(args.paradigm, root, view),
                **budget_options(args.paradigm, args.budget)}
     if 'teacher_ckpt' in Config.fromfile(args.paradigm).model:
         options['model.teacher_ckpt'] = baseline['checkpoint']

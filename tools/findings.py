@@ -11,6 +11,15 @@ interruption (or with more folds) and it continues.
     python tools/findings.py --recipes              # + the recipe candidates
     python tools/findings.py --methods 'nonmasked, 112 px'
     python tools/findings.py --doubled              # twice the steps
+    python tools/findings.py --masked-view overlay --summarize-only
+
+``--masked-view`` picks the benchmark (the default, ``second_photo``: each
+masked image a second photograph of its pair's face and expression, as
+MSD-E pairs them; ``overlay``: the mask drawn on the non-masked image, the
+benchmark of the committed records and tables). Each has its own data
+folder, work dir, records and tables (:data:`BENCHMARKS`): ``overlay`` keeps
+the paths the committed results were made with, ``second_photo`` writes
+under ``docs/findings/second_photo/``.
 
 Methods run fold by fold (all methods on a fold, then the next fold), so the
 table after an interruption compares methods on the same folds. Budget:
@@ -49,8 +58,9 @@ from mmsde.apis.runner import input_size_options
 from mmsde.apis.kfold import (RESULT_FILE, format_difference,
                               load_fold_results, paired_comparison, run_fold,
                               write_report)
-from mmsde.datasets import generate_synthetic_msde
-from mmsde.datasets.msde import PAIRS_FILE
+from mmsde.datasets import ensure_synthetic_msde
+from mmsde.datasets.msde_writer import SYNTHETIC_ROOTS
+from mmsde.synthetic import MASKED_VIEWS
 from mmsde.utils.cpu_features import native_bf16_isas
 
 BASELINE = 'configs/baseline/resnet18_1xb32-adam-{}_synthetic-msde-{}.py'
@@ -67,7 +77,27 @@ SCENES_PRETRAIN = ('configs/face_pretrain/resnet18_1xb64-adam-4e_'
                    'synthetic-identities-scenes-64px.py')
 PRETRAINED = 'model.backbone.init_cfg.checkpoint'
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-SYNTHETIC_ROOT = 'data/synthetic_msde'  # the configs' data_root
+
+
+class Benchmark(NamedTuple):
+    """Where one benchmark's findings live: its data folder (set on every
+    run, with its masked view), work dir, tables (``OUT``) and records."""
+    data_root: str
+    work_dir: str
+    out: str
+    record_dir: str
+
+
+# by masked view; overlay keeps the paths its committed results were made
+# with
+BENCHMARKS = {
+    'overlay': Benchmark(SYNTHETIC_ROOTS['overlay'], 'work_dirs/findings',
+                         'docs/findings/table', 'docs/findings/folds'),
+    'second_photo': Benchmark(SYNTHETIC_ROOTS['second_photo'],
+                              'work_dirs/findings_second-photo',
+                              'docs/findings/second_photo/table',
+                              'docs/findings/second_photo/folds'),
+}
 METRICS = ('non_masked/accuracy', 'masked/accuracy', 'overall/accuracy')
 REFERENCES = ('nonmasked', 'both')
 # the table at twice its steps (``--doubled``): its baselines at that budget
@@ -340,7 +370,16 @@ def seeded(method: Method, seed: int) -> Method:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--work-dir', default='work_dirs/findings')
+    parser.add_argument('--masked-view', choices=MASKED_VIEWS,
+                        default='second_photo',
+                        help='the benchmark: its data folder and masked '
+                        'view for every run, and the default work dir, '
+                        'OUT and record dir (overlay: the committed '
+                        'results\' paths; default: %(default)s)')
+    parser.add_argument('--work-dir',
+                        help='default: by masked view, ' + ', '.join(
+                            f'{v}: {b.work_dir}'
+                            for v, b in BENCHMARKS.items()))
     parser.add_argument('--folds', type=int, nargs='+',
                         default=[0, 1, 2, 3, 4])
     parser.add_argument('--num-folds', type=int, default=10)
@@ -362,21 +401,42 @@ def parse_args() -> argparse.Namespace:
                         '--amp (bfloat16 autocast and channels-last), tables '
                         'OUT_bf16*; fp32: the float32 rows and tables')
     parser.add_argument('--summarize-only', action='store_true')
-    parser.add_argument('--out', default='docs/findings/table',
-                        help='writes OUT.md, OUT.csv and OUT_paired.md')
+    parser.add_argument('--out',
+                        help='writes OUT.md, OUT.csv and OUT_paired.md '
+                        '(default: by masked view, ' + ', '.join(
+                            f'{v}: {b.out}' for v, b in BENCHMARKS.items())
+                        + ')')
     parser.add_argument('--readme',
                         help='rewrite this file\'s table and paired '
                         'differences between <!-- findings:table --> / '
                         '<!-- findings:paired --> and their closing '
                         '<!-- /findings:... --> comments')
-    parser.add_argument('--record-dir', default='docs/findings/folds',
+    parser.add_argument('--record-dir',
                         help='each finished fold\'s result is copied here '
                         '(commit it: work_dirs/ is not kept) and restored '
-                        'from here before a fold runs')
+                        'from here before a fold runs (default: by masked '
+                        'view, ' + ', '.join(f'{v}: {b.record_dir}'
+                                             for v, b in BENCHMARKS.items())
+                        + ')')
     parser.add_argument('--seeds', type=int, nargs='+',
                         help='run the selected methods once per seed '
                         '(OUT_seeds.md compares them at equal seeds)')
-    return parser.parse_args()
+    args = parser.parse_args()
+    benchmark = BENCHMARKS[args.masked_view]
+    for key in ('work_dir', 'out', 'record_dir'):
+        if getattr(args, key) is None:
+            setattr(args, key, getattr(benchmark, key))
+    return args
+
+
+def data_options(masked_view: str) -> Dict[str, str]:
+    """Options that train and test a run on the benchmark of
+    ``masked_view``: its folder, checked to hold that masked view."""
+    root = BENCHMARKS[masked_view].data_root
+    return {f'{split}_dataloader.dataset.{key}': value
+            for split in ('train', 'val', 'test')
+            for key, value in (('data_root', root),
+                               ('synthetic_view', masked_view))}
 
 
 def dir_name(method: Method) -> str:
@@ -466,6 +526,7 @@ def write_summary(tables: Sequence[Table], work_dir: str,
         if not runs:
             continue
         every_run.update(runs)
+        os.makedirs(osp.dirname(table.out) or '.', exist_ok=True)
         write_report(runs, METRICS, table.out,
                      [r for r in table.references if r in runs])
         # runs that are not rows (SupCon's stage 1) take time too
@@ -513,6 +574,7 @@ def write_seed_summary(selected: List[Method], seeds: Sequence[int],
         ran = [s for s in seeds if f'{method.name}, seed {s}' in per_seed]
         pairs += [(f'{method.name}, seed {b}', f'{method.name}, seed {a}')
                   for i, a in enumerate(ran) for b in ran[i + 1:]]
+    os.makedirs(osp.dirname(out) or '.', exist_ok=True)
     write_report(per_seed, METRICS, f'{out}_seeds')
     with open(f'{out}_seeds.md', 'a') as f:
         f.write('\nAt equal seeds (`, seeded`: pooled over the seeds, paired '
@@ -525,6 +587,11 @@ def write_seed_summary(selected: List[Method], seeds: Sequence[int],
 
 def main() -> None:
     args = parse_args()
+    if args.readme and args.masked_view != 'overlay':
+        raise SystemExit(f'--readme: {args.readme}\'s findings blocks hold '
+                         'the overlay benchmark\'s results (--masked-view '
+                         'overlay); the second_photo tables go to '
+                         f'{args.out}*.md only')
     sanity, candidates = ablations(args.work_dir), recipe_candidates()
     by_precision = tables(args.work_dir, args.out, sanity, candidates)
     main_table, doubled_table = by_precision[args.precision]
@@ -555,8 +622,12 @@ def main() -> None:
         for method in known:
             keep_record(args.work_dir, args.record_dir, method, fold)
     if not args.summarize_only:
-        if not osp.isfile(osp.join(SYNTHETIC_ROOT, PAIRS_FILE)):
-            print(generate_synthetic_msde(SYNTHETIC_ROOT, overwrite=True))
+        root = BENCHMARKS[args.masked_view].data_root
+        try:
+            print(ensure_synthetic_msde(root, args.masked_view)
+                  or f'[findings] benchmark: {root} ({args.masked_view})')
+        except ValueError as err:
+            raise SystemExit(f'error: {err}')
         for config in face_pretrain_configs(selected):
             print(f'[findings] face pretraining: {pretrain_faces(config)}')
         for fold in args.folds:
@@ -564,7 +635,9 @@ def main() -> None:
                 start = time.perf_counter()
                 metrics = run_fold(method.config,
                                    f'{args.work_dir}/{dir_name(method)}',
-                                   fold, args.num_folds, method.options,
+                                   fold, args.num_folds,
+                                   dict(method.options or {},
+                                        **data_options(args.masked_view)),
                                    amp=method.amp)
                 keep_record(args.work_dir, args.record_dir, method, fold)
                 print(f'[findings] fold {fold} {method.name}: '

@@ -17,8 +17,9 @@ its config as it is: at any budget, precision or seed, with per-fold inputs
 (a distiller's teacher, stage 1 of SupCon) but no other option; rows that
 change the method (ablations, recipe candidates) are not results of the
 config. Each result is the mean over the row's recorded folds
-(``docs/findings/folds/<row>/fold<k>.json``), its dataset label names the
-folds, epochs, precision and seed. Configs without records have no results.
+(``docs/findings/folds/<row>/fold<k>.json``, measured on the ``overlay``
+synthetic benchmark), its dataset label names that benchmark, the folds,
+epochs, precision and seed. Configs without records have no results.
 """
 import difflib
 import glob
@@ -30,14 +31,19 @@ from functools import lru_cache
 from typing import Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import yaml
-from findings import (FP32_OPTION, METRICS, Method, dir_name, epochs,
-                      max_epochs, methods, seeded, splice)
+from findings import (BENCHMARKS, FP32_OPTION, METRICS, Method, dir_name,
+                      epochs, max_epochs, methods, seeded, splice)
 from mmengine.config import Config
 
 from mmsde.apis.kfold import record_precision, summarize
+from mmsde.datasets.msde_writer import SYNTHETIC_ROOTS
 from mmsde.utils.cache import CACHE_SCHEME
 
-RECORD_DIR = 'docs/findings/folds'
+# the benchmark of the fold records (tools/findings.py --masked-view
+# overlay): their results name it, whatever folder their configs name now
+RECORDS_VIEW = 'overlay'
+RECORD_DIR = BENCHMARKS[RECORDS_VIEW].record_dir
+SYNTHETIC_MSDE = 'Synthetic MSD-E'
 INDEX = 'model-index.yml'
 METAFILE = 'metafile.yml'
 # the README block: <!-- findings:model-index --> ... (findings' splice)
@@ -55,7 +61,8 @@ RUN_OPTIONS = (FP32_OPTION, 'randomness.seed', *epochs(0))
 WORK_DIR = 'work_dirs/findings'
 # training sets by the configs' data_root
 TRAINING_DATA = {
-    'data/synthetic_msde': 'Synthetic MSD-E',
+    SYNTHETIC_ROOTS['second_photo']: SYNTHETIC_MSDE,
+    SYNTHETIC_ROOTS['overlay']: f'{SYNTHETIC_MSDE} (overlay)',
     'data/msde': 'MSD-E',
     'data/rafdb': 'RAF-DB',
     'data/WIDERFace': 'WIDER FACE',
@@ -231,10 +238,10 @@ def describe_folds(records: List[dict], folder: str) -> str:
     return f'{word} {", ".join(map(str, folds))} of {total}'
 
 
-def row_result(row: Method, records: List[dict], folder: str,
-               dataset: str) -> dict:
+def row_result(row: Method, records: List[dict], folder: str) -> dict:
     """A metafile result: the fold means (:func:`kfold.summarize`) of a
-    row's records, labelled with the folds, epochs, precision and seed.
+    row's records, labelled with their benchmark (the synthetic one, its
+    masked view), folds, epochs, precision and seed.
 
     Raises:
         ValueError: The records miss a metric or mix precisions.
@@ -244,10 +251,11 @@ def row_result(row: Method, records: List[dict], folder: str,
     except (KeyError, ValueError) as e:
         raise ValueError(f'{folder}: {e}') from e
     seed = (row.options or {}).get('randomness.seed')
-    facts = [describe_folds(records, folder),
+    facts = [RECORDS_VIEW, describe_folds(records, folder),
              f'{max_epochs(row)} epochs', record_precision(records[0])] + \
         ([f'seed {seed}'] if seed is not None else [])
-    return {'Task': TASK, 'Dataset': f'{dataset} ({", ".join(facts)})',
+    return {'Task': TASK,
+            'Dataset': f'{SYNTHETIC_MSDE} ({", ".join(facts)})',
             'Metrics': {METRIC_NAMES[m]: round(summary[m]['mean'], 2)
                         for m in METRICS}}
 
@@ -354,8 +362,8 @@ def model_entry(root: str, config: str,
         del entry['Metadata']
     if recorded:
         entry['Results'] = [
-            row_result(row, records, f'{RECORD_DIR}/{dir_name(row)}',
-                       data[-1]) for row, records in recorded]
+            row_result(row, records, f'{RECORD_DIR}/{dir_name(row)}')
+            for row, records in recorded]
     weights = cached_weights(cfg)
     if weights:
         entry['Weights'] = weights

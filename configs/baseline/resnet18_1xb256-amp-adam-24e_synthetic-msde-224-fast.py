@@ -5,10 +5,16 @@
 # (no MS-Celeb-1M weights needed). Used by tools/benchmark/train_speed.py.
 _base_ = './resnet18_1xb96-amp-adam-24e_msde-both-fast.py'
 
-data_root = 'data/synthetic_msde'
+# the benchmark's folder and masked view, as synthetic_msde.py names them
+data_root = 'data/synthetic_msde_second-photo'
+synthetic_view = 'second_photo'
 model = dict(backbone=dict(init_cfg=None))
 train_dataloader = dict(
-    batch_size=256, num_workers=8, dataset=dict(data_root=data_root))
-val_dataloader = dict(dataset=dict(data_root=data_root))
-test_dataloader = dict(dataset=dict(data_root=data_root))
+    batch_size=256,
+    num_workers=8,
+    dataset=dict(data_root=data_root, synthetic_view=synthetic_view))
+val_dataloader = dict(
+    dataset=dict(data_root=data_root, synthetic_view=synthetic_view))
+test_dataloader = dict(
+    dataset=dict(data_root=data_root, synthetic_view=synthetic_view))
 optim_wrapper = dict(optimizer=dict(lr=1e-3 * 256 / 96))

@@ -9,8 +9,8 @@ from .folds import split_subjects, subject_folds
 from .identity_writer import generate_synthetic_identities
 from .masked_fer import MaskedFERDataset
 from .msde import MSDE
-from .msde_writer import (add_synthetic_masks, generate_synthetic_msde,
-                          write_masked_pairs)
+from .msde_writer import (add_synthetic_masks, ensure_synthetic_msde,
+                          generate_synthetic_msde, write_masked_pairs)
 from .rafdb import RAFDB
 from .records import FERRecord
 from .samplers import TwinSampler
@@ -19,8 +19,8 @@ from .wider_face import convert_wider_face, generate_face_scenes
 __all__ = [
     'FER_CLASSES', 'DataEntryError', 'FERRecord', 'MaskedFERBaseDataset',
     'MSDE', 'MaskedFERDataset', 'RAFDB', 'FER2013', 'subject_folds',
-    'split_subjects', 'add_synthetic_masks', 'generate_synthetic_msde',
-    'write_masked_pairs',
+    'split_subjects', 'add_synthetic_masks', 'ensure_synthetic_msde',
+    'generate_synthetic_msde', 'write_masked_pairs',
     'generate_synthetic_identities', 'convert_wider_face',
     'generate_face_scenes', 'TwinSampler'
 ]

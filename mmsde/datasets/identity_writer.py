@@ -24,7 +24,7 @@ META_FILE = 'identity_set.json'
 # The benchmark's subject numbers have at most 3 digits (see subject_id).
 FIRST_FREE_SUBJECT = 1000
 # Last entry of the seed sequence of an identity-set image, apart from the
-# benchmark's identity, face and mask streams.
+# benchmark's identity, face, mask and second-photo streams.
 _IDENTITY_SET_STREAM = 4
 
 

@@ -1,23 +1,88 @@
 """MSD-E: the Masked Student Dataset of Expressions."""
+import json
 import os.path as osp
 import re
-from typing import List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from mmpretrain.registry import DATASETS
 
+from mmsde.synthetic import MASKED_VIEWS
+
 from .annotation import csv_rows
 from .base import MaskedFERBaseDataset
-from .checks import DataEntryError, parse_index
+from .checks import DataEntryError, check_choice, parse_index
 from .records import FERRecord
 
 #: MSD-E's layout: non-masked and masked folders, and the pair list.
 NON_MASKED_DIR = 'MSD-E'
 MASKED_DIR = 'MSD-ME'
 PAIRS_FILE = 'Paired_files.txt'
+#: What a synthetic benchmark's folder records about its drawing (generator
+#: version, seed, masked view, ...), written last by
+#: :func:`~mmsde.datasets.generate_synthetic_msde`.
+SYNTHETIC_RECORD = 'synthetic.json'
+MAKE_SYNTHETIC = 'tools/dataset_converters/make_synthetic_msde.py'
 
 # ``<subject>_<label>_<rest>``: the label is the second ``_`` field.
 MSDE_NAME = re.compile(
     r'^(?P<subject>[^_/\\]+)_(?P<label>[^_]+)_(?P<rest>.+)$')
+
+
+def regenerate_command(root: str, masked_view: str) -> str:
+    """The command that writes the synthetic benchmark at ``root`` with
+    ``masked_view`` (replacing what is there)."""
+    return (f'python {MAKE_SYNTHETIC} {root} --masked-view {masked_view} '
+            '--overwrite')
+
+
+def parse_synthetic_record(text: str, path: str) -> Dict:
+    """The record of a synthetic benchmark (:data:`SYNTHETIC_RECORD`).
+
+    Args:
+        text (str): The file's text.
+        path (str): The file, for messages.
+
+    Returns:
+        dict: The record; its ``masked_view`` is one of ``MASKED_VIEWS``.
+
+    Raises:
+        ValueError: The text is not such a record.
+    """
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f'{path}: not JSON ({err})') from None
+    if not isinstance(record, dict) or \
+            record.get('masked_view') not in MASKED_VIEWS:
+        raise ValueError(f'{path}: needs a JSON object whose masked_view is '
+                         f'one of {MASKED_VIEWS}')
+    return record
+
+
+def check_synthetic_view(record: Dict, path: str, expected: str,
+                         root: str) -> None:
+    """Refuse a synthetic benchmark whose masked view is not ``expected``.
+
+    Args:
+        record (dict): The folder's record (:func:`parse_synthetic_record`).
+        path (str): The record's file, for the message.
+        expected (str): The masked view asked for.
+        root (str): The benchmark's folder, for the command in the message.
+
+    Raises:
+        ValueError: Naming the file, both modes and the command that
+            regenerates the folder with ``expected``.
+    """
+    made = record['masked_view']
+    if made != expected:
+        command = regenerate_command(root, expected)
+        raise ValueError(
+            f'{path}: this synthetic benchmark was generated with '
+            f'masked_view={made!r}, not the {expected!r} asked for '
+            "('overlay': the mask drawn on the non-masked image; "
+            "'second_photo': on a second photograph of the same face and "
+            f'expression). Regenerate it with `{command}` or point '
+            f'data_root at a {expected} set.')
 
 
 def parse_msde_name(name: str, source: str) -> Tuple[str, int, str]:
@@ -82,6 +147,11 @@ class MSDE(MaskedFERBaseDataset):
             Defaults to ``'MSD-E'``.
         masked_dir (str): Folder of masked images. Defaults to ``'MSD-ME'``.
         on_error (str): ``'raise'`` or ``'skip'``. Defaults to ``'raise'``.
+        synthetic_view (str, optional): For the synthetic benchmark: the
+            masked view it must have been generated with (``'overlay'`` or
+            ``'second_photo'``, see :func:`~mmsde.synthetic.render_pair`),
+            checked against the folder's ``synthetic.json``, which must
+            exist. None (the default, the real MSD-E) checks nothing.
         **kwargs: Other arguments of :class:`MaskedFERBaseDataset`.
 
     Examples:
@@ -95,19 +165,42 @@ class MSDE(MaskedFERBaseDataset):
                  ann_file: str = PAIRS_FILE,
                  non_masked_dir: str = NON_MASKED_DIR,
                  masked_dir: str = MASKED_DIR,
+                 synthetic_view: Optional[str] = None,
                  **kwargs):
+        if synthetic_view is not None:
+            check_choice(f'{type(self).__name__}: synthetic_view',
+                         synthetic_view, MASKED_VIEWS)
         self.non_masked_dir = non_masked_dir
         self.masked_dir = masked_dir
+        self.synthetic_view = synthetic_view
         super().__init__(data_root=data_root, ann_file=ann_file, **kwargs)
 
     def load_records(self) -> List[FERRecord]:
-        """Two records (non-masked, masked) per line of the pair list.
+        """Two records (non-masked, masked) per line of the pair list,
+        after the synthetic benchmark's masked view is checked.
 
         Returns:
             list[FERRecord]: All records of the dataset.
         """
+        if self.synthetic_view is not None:
+            self._check_synthetic_view()
         rows = csv_rows(self._read_ann_text(), self.ann_file)
         return self._guard(rows, self._parse_row)
+
+    def _check_synthetic_view(self) -> None:
+        """Refuse a folder without a record of ``synthetic_view``."""
+        path = self.backend.join_path(self.data_root, SYNTHETIC_RECORD)
+        if not self.backend.exists(path):
+            command = regenerate_command(self.data_root, self.synthetic_view)
+            raise FileNotFoundError(
+                f'{type(self).__name__}: {path} not found, so the masked view '
+                f'of the synthetic benchmark in {self.data_root} '
+                f'({MASKED_VIEWS}) is unknown: it was generated before '
+                'benchmarks recorded it, or it is no synthetic benchmark '
+                '(the real MSD-E takes synthetic_view=None). Regenerate it '
+                f'with `{command}`.')
+        record = parse_synthetic_record(self.backend.get_text(path), path)
+        check_synthetic_view(record, path, self.synthetic_view, self.data_root)
 
     def _parse_row(self, row: Tuple[int, List[str]]) -> List[FERRecord]:
         """Records of one pair-list row ``(line number, fields)``."""

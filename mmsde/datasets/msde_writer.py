@@ -8,6 +8,7 @@ the pairs in ``Paired_files.txt`` (CSV without header, file name first), as
 :mod:`mmsde.synthetic`, and :func:`add_synthetic_masks` with users' aligned
 face crops and synthetic masks.
 """
+import json
 import os.path as osp
 import re
 import shutil
@@ -18,15 +19,24 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import cv2
 import numpy as np
 
-from mmsde.synthetic import (MASK_STYLES, check_mask_styles, draw_face_mask,
-                             make_identity, render_pair)
+from mmsde.synthetic import (GENERATOR_VERSION, MASK_STYLES, check_mask_styles,
+                             check_masked_view, draw_face_mask, make_identity,
+                             render_pair)
 from mmsde.utils.classes import FER_CLASSES
 
 from .annotation import parse_entry, read_annotation
 from .checks import DataEntryError, check_min_ints, parse_index
-from .msde import MASKED_DIR, NON_MASKED_DIR, PAIRS_FILE
+from .msde import (MASKED_DIR, NON_MASKED_DIR, PAIRS_FILE, SYNTHETIC_RECORD,
+                   check_synthetic_view, parse_synthetic_record)
 
 _SUBJECT = re.compile(r'^[^_/\\\s]+$')
+#: Where the tools keep the synthetic benchmark of each masked view: the
+#: first version (``'overlay'``) keeps its folder, the second its own, so
+#: that one is never read as the other.
+SYNTHETIC_ROOTS = {
+    'overlay': 'data/synthetic_msde',
+    'second_photo': 'data/synthetic_msde_second-photo',
+}
 
 
 def subject_id(subject: Union[int, str]) -> str:
@@ -58,8 +68,8 @@ def prepare_msde_root(out_dir: Union[str, Path], overwrite: bool) -> Path:
     Args:
         out_dir (str | Path): Output root.
         overwrite (bool): Allow a non-empty ``out_dir``; its ``MSD-E/``,
-            ``MSD-ME/`` and ``Paired_files.txt`` are then deleted first and
-            anything else is left alone.
+            ``MSD-ME/``, ``Paired_files.txt`` and ``synthetic.json`` are then
+            deleted first and anything else is left alone.
 
     Returns:
         Path: The root.
@@ -79,7 +89,8 @@ def prepare_msde_root(out_dir: Union[str, Path], overwrite: bool) -> Path:
         for sub in (NON_MASKED_DIR, MASKED_DIR):
             if (root / sub).is_dir():
                 shutil.rmtree(root / sub)
-        (root / PAIRS_FILE).unlink(missing_ok=True)
+        for name in (PAIRS_FILE, SYNTHETIC_RECORD):
+            (root / name).unlink(missing_ok=True)
     (root / NON_MASKED_DIR).mkdir(parents=True, exist_ok=True)
     (root / MASKED_DIR).mkdir(exist_ok=True)
     return root
@@ -120,30 +131,60 @@ def _summary(root: Path, pairs_file: Path,
         num_images=2 * len(rows))
 
 
+def synthetic_record(num_subjects: int, img_size: int, seed: int,
+                     images_per_expression: int, mask_styles: Sequence[str],
+                     masked_view: str) -> Dict:
+    """What defines a synthetic benchmark's pixels, as its folder records
+    it (:data:`~mmsde.datasets.msde.SYNTHETIC_RECORD`)."""
+    return dict(generator_version=GENERATOR_VERSION,
+                masked_view=masked_view, seed=int(seed),
+                img_size=int(img_size), num_subjects=int(num_subjects),
+                images_per_expression=int(images_per_expression),
+                mask_styles=list(mask_styles))
+
+
+def read_synthetic_record(root: Union[str, Path]) -> Dict:
+    """The record of the synthetic benchmark at ``root`` ({} if none)."""
+    path = Path(root) / SYNTHETIC_RECORD
+    if not path.is_file():
+        return {}
+    return parse_synthetic_record(path.read_text(), str(path))
+
+
 def generate_synthetic_msde(out_dir: Union[str, Path],
                             num_subjects: int = 142,
                             img_size: int = 112,
                             seed: int = 0,
                             images_per_expression: int = 1,
                             mask_styles: Sequence[str] = MASK_STYLES,
-                            overwrite: bool = False) -> Dict:
+                            overwrite: bool = False,
+                            masked_view: str = 'overlay') -> Dict:
     """Write a synthetic benchmark in MSD-E's layout.
 
     ``<out_dir>/MSD-E/<name>.png`` holds the faces, ``<out_dir>/MSD-ME/``
-    the same faces with a mask, ``<out_dir>/Paired_files.txt`` one
+    their masked views, ``<out_dir>/Paired_files.txt`` one
     ``<name>,<label>`` line per pair. Names are
     ``<subject:03d>_<label>_<k>.png``, subjects ``1..num_subjects``.
+    ``<out_dir>/synthetic.json``, written last (a set with it is complete),
+    records the arguments and the generator version, so that
+    :class:`~mmsde.datasets.MSDE` (``synthetic_view``) refuses a set of the
+    other masked view.
 
     Args:
         out_dir (str | Path): Output root.
         num_subjects (int): Number of subjects. Defaults to 142, as MSD-E.
         img_size (int): Image side in pixels. Defaults to 112.
-        seed (int): Seed; the same seed gives byte-identical files.
+        seed (int): Seed; the same seed and masked view give byte-identical
+            images.
         images_per_expression (int): Images per subject and expression.
             Defaults to 1.
         mask_styles (Sequence[str]): Mask styles to draw from.
         overwrite (bool): Replace an existing set in a non-empty
             ``out_dir``. Defaults to False.
+        masked_view (str): ``'overlay'`` (the mask drawn on the non-masked
+            image, the first version) or ``'second_photo'`` (on a second
+            photograph, as MSD-E pairs images), see
+            :func:`~mmsde.synthetic.render_pair`. Defaults to ``'overlay'``.
 
     Returns:
         dict: Summary with the counts and paths written.
@@ -156,6 +197,9 @@ def generate_synthetic_msde(out_dir: Union[str, Path],
         raise ValueError(f'num_subjects must be <= 999 (3-digit subject '
                          f'IDs), got {num_subjects}.')
     mask_styles = check_mask_styles(mask_styles, 'mask_styles')
+    record = synthetic_record(num_subjects, img_size, seed,
+                              images_per_expression, mask_styles,
+                              check_masked_view(masked_view))
     start = time.perf_counter()
     root = prepare_msde_root(out_dir, overwrite)
     rows = []
@@ -164,18 +208,50 @@ def generate_synthetic_msde(out_dir: Union[str, Path],
         for label in range(len(FER_CLASSES)):
             for k in range(images_per_expression):
                 face, masked, _ = render_pair(seed, subject, label, k,
-                                              img_size, mask_styles, ident)
+                                              img_size, mask_styles, ident,
+                                              masked_view)
                 name = pair_name(subject, label, k)
                 write_png(root / NON_MASKED_DIR / name, face)
                 write_png(root / MASKED_DIR / name, masked)
                 rows.append((name, label))
     pairs_file = write_pairs_file(root, rows)
+    (root / SYNTHETIC_RECORD).write_text(json.dumps(record, indent=2) + '\n')
     return dict(
         **_summary(root, pairs_file, rows),
         num_subjects=num_subjects,
         img_size=img_size,
         seed=seed,
+        masked_view=masked_view,
         seconds=round(time.perf_counter() - start, 2))
+
+
+def ensure_synthetic_msde(out_dir: Union[str, Path],
+                          masked_view: str) -> Optional[Dict]:
+    """Generate the synthetic benchmark (the defaults of
+    :func:`generate_synthetic_msde`) at ``out_dir`` unless a complete set of
+    ``masked_view`` is there.
+
+    A folder without a record (never generated, half-written, or made
+    before sets recorded their masked view) is regenerated; a folder whose
+    record names the other masked view is refused, not replaced.
+
+    Args:
+        out_dir (str | Path): The benchmark's folder.
+        masked_view (str): ``'overlay'`` or ``'second_photo'``.
+
+    Returns:
+        dict | None: The summary of the set written, None if none was.
+
+    Raises:
+        ValueError: ``out_dir`` holds a set of the other masked view.
+    """
+    record = read_synthetic_record(out_dir)
+    if record:
+        check_synthetic_view(record, str(Path(out_dir) / SYNTHETIC_RECORD),
+                             check_masked_view(masked_view), str(out_dir))
+        return None
+    return generate_synthetic_msde(out_dir, masked_view=masked_view,
+                                   overwrite=True)
 
 
 def read_face_list(ann_file: Union[str, Path]) -> List[dict]:

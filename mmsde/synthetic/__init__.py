@@ -9,7 +9,8 @@ pipeline, all on top of this package.
 from .identity import (EXPRESSIONS, Identity, expression_cues, make_identity,
                        restaged)
 from .masks import MASK_STYLES, check_mask_styles, draw_face_mask
-from .render import render_face, render_pair
+from .render import (MASKED_VIEWS, check_masked_view, render_face,
+                     render_pair, render_pair_photos)
 from .scenes import Scene, face_box, render_scene
 
 # The version of the drawing: bump it whenever a change alters the pixels of
@@ -19,7 +20,9 @@ from .scenes import Scene, face_box, render_scene
 GENERATOR_VERSION = 1
 
 __all__ = [
-    'GENERATOR_VERSION', 'EXPRESSIONS', 'Identity', 'MASK_STYLES', 'Scene',
-    'check_mask_styles', 'draw_face_mask', 'expression_cues', 'face_box',
-    'make_identity', 'render_face', 'render_pair', 'render_scene', 'restaged'
+    'GENERATOR_VERSION', 'EXPRESSIONS', 'Identity', 'MASKED_VIEWS',
+    'MASK_STYLES', 'Scene', 'check_mask_styles', 'check_masked_view',
+    'draw_face_mask', 'expression_cues', 'face_box', 'make_identity',
+    'render_face', 'render_pair', 'render_pair_photos', 'render_scene',
+    'restaged'
 ]

@@ -19,8 +19,12 @@ from mmsde.utils.classes import FER_CLASSES
 EXPRESSIONS = FER_CLASSES
 
 # Random streams, the last entry of a seed sequence ``[seed, subject, label,
-# k, stream]``, so that identity, face and mask draw independent numbers.
+# k, stream]``, so that identity, face and mask draw independent numbers;
+# the second photograph of a pair (the one that is masked when the masked
+# view is a second photo, see render_pair) has its own. 4 is the identity
+# set's (mmsde.datasets.identity_writer).
 IDENTITY_STREAM, FACE_STREAM, MASK_STREAM = 1, 2, 3
+SECOND_PHOTO_STREAM = 5
 
 # Palettes, RGB (converted to BGR when drawn).
 _SKIN = ((255, 224, 200), (242, 200, 168), (226, 178, 138), (200, 146, 104),

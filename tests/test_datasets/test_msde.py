@@ -276,3 +276,45 @@ def test_truncated_jpeg(tmp_path, fer_data):
     with pytest.raises(ValueError,
                        match=f'cannot read image {bad}.*truncated'):
         MSDE(str(root), split='all', fold=None)
+
+
+def _record(root, view) -> None:
+    (root / 'synthetic.json').write_text(
+        f'{{"generator_version": 1, "masked_view": "{view}"}}\n')
+
+
+def test_synthetic_view_is_checked_against_the_record(tmp_path, fer_data):
+    root = fer_data.write_msde(tmp_path, ['1_0_a.png', '2_1_a.png'])
+    _record(root, 'second_photo')
+    assert len(MSDE(str(root), split='all',
+                    synthetic_view='second_photo')) == 4
+    with pytest.raises(ValueError) as err:
+        MSDE(str(root), split='all', synthetic_view='overlay')
+    message = str(err.value)
+    assert str(root / 'synthetic.json') in message
+    assert "masked_view='second_photo', not the 'overlay'" in message
+    assert f'make_synthetic_msde.py {root} --masked-view overlay ' \
+           '--overwrite' in message
+
+
+def test_synthetic_view_needs_a_record(tmp_path, fer_data):
+    root = fer_data.write_msde(tmp_path, ['1_0_a.png', '2_1_a.png'])
+    with pytest.raises(FileNotFoundError,
+                       match=r'synthetic.json not found.*generated before '
+                       r'benchmarks recorded it.*--masked-view '
+                       r'second_photo --overwrite'):
+        MSDE(str(root), split='all', synthetic_view='second_photo')
+    (root / 'synthetic.json').write_text('{"masked_view": "both"}')
+    with pytest.raises(ValueError, match=r"synthetic.json: needs a JSON "
+                       r"object whose masked_view is one of"):
+        MSDE(str(root), split='all', synthetic_view='second_photo')
+
+
+def test_real_msde_checks_no_record(tmp_path, fer_data):
+    root = fer_data.write_msde(tmp_path, ['1_0_a.png', '2_1_a.png'])
+    assert len(MSDE(str(root), split='all')) == 4  # no record: real MSD-E
+    _record(root, 'overlay')
+    assert len(MSDE(str(root), split='all', synthetic_view=None)) == 4
+    with pytest.raises(ValueError, match=r"MSDE: synthetic_view must be one "
+                       r"of \('overlay', 'second_photo'\), got 'photo'"):
+        MSDE(str(root), split='all', synthetic_view='photo')

@@ -1,6 +1,7 @@
 """Writers of MSD-E's layout: the synthetic set and synthetic masks."""
 import hashlib
 import json
+import os.path as osp
 import runpy
 import sys
 from pathlib import Path
@@ -9,13 +10,16 @@ import cv2
 import numpy as np
 import pytest
 
+from mmsde.datasets import MSDE, msde_writer
 from mmsde.datasets.msde_writer import (add_synthetic_masks,
+                                        ensure_synthetic_msde,
                                         generate_synthetic_msde, pair_name,
-                                        read_face_list)
-from mmsde.synthetic import (EXPRESSIONS, make_identity, render_face,
-                             render_pair)
+                                        read_face_list, read_synthetic_record)
+from mmsde.synthetic import (EXPRESSIONS, GENERATOR_VERSION, make_identity,
+                             render_face, render_pair)
 
 TOOLS = Path(__file__).parents[2] / 'tools' / 'dataset_converters'
+CONFIGS = Path(__file__).parents[2] / 'configs'
 
 
 def _hashes(root: Path) -> dict:
@@ -87,6 +91,122 @@ def test_cli_refuses_non_empty_dir(tmp_path, monkeypatch, capsys):
     assert 'num_pairs: 7' in capsys.readouterr().out
     with pytest.raises(SystemExit, match='not empty.*--overwrite'):
         runpy.run_path(script, run_name='__main__')
+
+
+@pytest.fixture(scope='module')
+def second_photo_set(tmp_path_factory):
+    root = tmp_path_factory.mktemp('synth') / 'second_photo'
+    summary = generate_synthetic_msde(root, num_subjects=4, img_size=48,
+                                      masked_view='second_photo')
+    return root, summary
+
+
+def test_record_of_the_masked_view(tiny_set, second_photo_set):
+    for (root, summary), view in ((tiny_set, 'overlay'),
+                                  (second_photo_set, 'second_photo')):
+        assert summary['masked_view'] == view
+        assert read_synthetic_record(root) == dict(
+            generator_version=GENERATOR_VERSION, masked_view=view, seed=0,
+            img_size=48, num_subjects=4, images_per_expression=1,
+            mask_styles=['surgical', 'cloth', 'n95'])
+
+
+def test_second_photo_set(tiny_set, second_photo_set, tmp_path):
+    """Files as the renderer draws them, the same for a seed; the
+    non-masked images are the overlay set's, every masked one differs."""
+    root, _ = second_photo_set
+    face, masked, _ = render_pair(0, 3, 5, 0, img_size=48,
+                                  masked_view='second_photo')
+    np.testing.assert_array_equal(
+        cv2.imread(str(root / 'MSD-E' / '003_5_0.png')), face)
+    np.testing.assert_array_equal(
+        cv2.imread(str(root / 'MSD-ME' / '003_5_0.png')), masked)
+    generate_synthetic_msde(tmp_path / 'same', num_subjects=4, img_size=48,
+                            masked_view='second_photo')
+    assert _hashes(tmp_path / 'same') == _hashes(root)
+    overlay, second = _hashes(tiny_set[0]), _hashes(root)
+    assert overlay.keys() == second.keys()
+    for path in overlay:
+        if path.startswith('MSD-E/') or path == 'Paired_files.txt':
+            assert overlay[path] == second[path], path
+        else:
+            assert overlay[path] != second[path], path
+
+
+def test_second_photo_pairs_share_subject_and_label(second_photo_set):
+    root, _ = second_photo_set
+    pairs = MSDE(str(root), split='all', views='paired',
+                 synthetic_view='second_photo')
+    assert len(pairs) == 28
+    for info in (pairs.get_data_info(i) for i in range(len(pairs))):
+        nm, m = info['img_path']
+        assert osp.basename(nm) == osp.basename(m)
+        subject, label, _ = osp.basename(nm).split('_')
+        assert info['subject'] == subject
+        assert info['gt_label'] == int(label)
+
+
+def test_overwrite_removes_a_stale_record(second_photo_set, tmp_path):
+    names = _crops(tmp_path / 'crops', 1)
+    ann = tmp_path / 'list.csv'
+    ann.write_text(f'img_path,gt_label\n{names[0]},0\n')
+    out = tmp_path / 'out'
+    generate_synthetic_msde(out, num_subjects=1, img_size=32,
+                            masked_view='second_photo')
+    add_synthetic_masks(tmp_path / 'crops', ann, out, overwrite=True)
+    assert read_synthetic_record(out) == {}  # user crops: no synthetic set
+
+
+def test_ensure_generates_only_what_is_missing(tmp_path, monkeypatch):
+    made = []
+
+    def fake(out_dir, **kwargs):
+        made.append((out_dir, kwargs))
+        return generate_synthetic_msde(out_dir, num_subjects=1, img_size=32,
+                                       **kwargs)
+
+    monkeypatch.setattr(msde_writer, 'generate_synthetic_msde', fake)
+    root = tmp_path / 'set'
+    assert ensure_synthetic_msde(root, 'second_photo')['num_pairs'] == 7
+    assert made == [(root, dict(masked_view='second_photo',
+                                overwrite=True))]
+    assert ensure_synthetic_msde(root, 'second_photo') is None
+    assert len(made) == 1
+    with pytest.raises(ValueError, match=r"synthetic.json: .* generated "
+                       r"with masked_view='second_photo', not the 'overlay'"
+                       r".*make_synthetic_msde.py .* --masked-view overlay "
+                       r"--overwrite"):
+        ensure_synthetic_msde(root, 'overlay')
+    (root / 'synthetic.json').unlink()  # made before sets had records
+    ensure_synthetic_msde(root, 'overlay')
+    assert read_synthetic_record(root)['masked_view'] == 'overlay'
+
+
+def test_cli_default_is_second_photo_in_its_own_folder(tmp_path, monkeypatch,
+                                                       capsys):
+    script = str(TOOLS / 'make_synthetic_msde.py')
+    monkeypatch.chdir(tmp_path)
+    for extra, folder, view in (
+            ([], 'data/synthetic_msde_second-photo', 'second_photo'),
+            (['--masked-view', 'overlay'], 'data/synthetic_msde',
+             'overlay')):
+        monkeypatch.setattr(sys, 'argv', [script, '--num-subjects', '1',
+                                          '--img-size', '32', *extra])
+        runpy.run_path(script, run_name='__main__')
+        assert f'masked_view: {view}' in capsys.readouterr().out
+        assert read_synthetic_record(tmp_path / folder)['masked_view'] == view
+
+
+def test_configs_read_the_second_photo_folder():
+    """The synthetic configs name the folder the tool writes by default,
+    and check its masked view."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(
+        str(CONFIGS / '_base_' / 'datasets' / 'synthetic_msde.py'))
+    for split in ('train', 'val', 'test'):
+        dataset = cfg[f'{split}_dataloader'].dataset
+        assert dataset.data_root == msde_writer.SYNTHETIC_ROOTS['second_photo']
+        assert dataset.synthetic_view == 'second_photo'
 
 
 def _crops(folder: Path, n: int = 3) -> list:

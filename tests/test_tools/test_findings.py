@@ -200,6 +200,42 @@ def test_doubled_rows_get_their_own_table(tmp_path, monkeypatch):
     assert 'against `nonmasked, 48 epochs`' in paired
 
 
+@pytest.mark.parametrize('view, paths', [
+    ('overlay', ('work_dirs/findings', 'docs/findings/table',
+                 'docs/findings/folds')),
+    ('second_photo', ('work_dirs/findings_second-photo',
+                      'docs/findings/second_photo/table',
+                      'docs/findings/second_photo/folds')),
+])
+def test_each_masked_view_has_its_own_paths(view, paths, monkeypatch):
+    """overlay keeps the paths of the committed (overlay) results; every
+    run reads the benchmark of its masked view, checked by the dataset."""
+    monkeypatch.setattr('sys.argv', ['findings.py', '--masked-view', view])
+    args = findings.parse_args()
+    assert (args.work_dir, args.out, args.record_dir) == paths
+    options = findings.data_options(view)
+    root = findings.BENCHMARKS[view].data_root
+    cfg = Config.fromfile(str(REPO / findings.BASELINE.format(
+        '24e', 'nonmasked')))
+    cfg.merge_from_dict(options)
+    for split in ('train', 'val', 'test'):
+        dataset = cfg[f'{split}_dataloader'].dataset
+        assert (dataset.data_root, dataset.synthetic_view) == (root, view)
+    assert root == {'overlay': 'data/synthetic_msde', 'second_photo':
+                    'data/synthetic_msde_second-photo'}[view]
+
+
+def test_default_is_second_photo_and_keeps_the_readme(monkeypatch):
+    """The README's findings blocks hold the overlay results: a second-photo
+    table is not spliced into them."""
+    monkeypatch.setattr('sys.argv', ['findings.py'])
+    assert findings.parse_args().masked_view == 'second_photo'
+    monkeypatch.setattr('sys.argv', ['findings.py', '--summarize-only',
+                                     '--readme', 'README.md'])
+    with pytest.raises(SystemExit, match='--readme: README.md.* overlay'):
+        findings.main()
+
+
 def test_total_time_counts_runs_that_are_not_rows(tmp_path):
     """SupCon's stage 1 is not a row but is part of the table's time."""
     stage1 = findings.Method('stage1', 'c.py', in_table=False)

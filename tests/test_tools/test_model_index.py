@@ -67,13 +67,14 @@ def test_check_names_a_stale_file(generated, monkeypatch, capsys):
 
 
 @pytest.mark.parametrize('row, model, dataset', [
-    ('nonmasked', NONMASKED, 'Synthetic MSD-E (10-fold, 24 epochs, fp32)'),
+    ('nonmasked', NONMASKED,
+     'Synthetic MSD-E (overlay, 10-fold, 24 epochs, fp32)'),
     ('nonmasked_48-epochs_bf16', NONMASKED,
-     'Synthetic MSD-E (10-fold, 48 epochs, bf16)'),
+     'Synthetic MSD-E (overlay, 10-fold, 48 epochs, bf16)'),
     ('scn_24-epochs', 'scn_resnet18_1xb32-adam-12e_synthetic-msde-both',
-     'Synthetic MSD-E (folds 0-4 of 10, 24 epochs, fp32)'),
+     'Synthetic MSD-E (overlay, folds 0-4 of 10, 24 epochs, fp32)'),
     ('both_seed-1', 'resnet18_1xb32-adam-12e_synthetic-msde-both',
-     'Synthetic MSD-E (folds 0-4 of 10, 12 epochs, fp32, seed 1)'),
+     'Synthetic MSD-E (overlay, folds 0-4 of 10, 12 epochs, fp32, seed 1)'),
 ])
 def test_result_is_the_mean_of_the_fold_records(generated, row, model,
                                                 dataset):
@@ -83,6 +84,15 @@ def test_result_is_the_mean_of_the_fold_records(generated, row, model,
     assert results[dataset] == {
         metafiles.METRIC_NAMES[key]: round(mean, 2)
         for key, mean in means.items()}
+
+
+def test_results_name_the_overlay_benchmark(generated):
+    """The records were measured on the overlay benchmark; the configs now
+    train on the second-photo one, which the training data names."""
+    entry = _models(generated)[NONMASKED]
+    assert entry['Metadata']['Training Data'] == 'Synthetic MSD-E'
+    assert all(r['Dataset'].startswith('Synthetic MSD-E (overlay, ')
+               for r in entry['Results'])
 
 
 def test_only_own_settings_are_results(generated):
@@ -177,7 +187,7 @@ def test_mim_search_reads_the_index():
     assert NONMASKED in search.filter_by_training_datasets(
         frame, ['Synthetic MSD-E']).index
     row = search.filter_by_configs(frame, [NONMASKED]).loc[NONMASKED]
-    column = ('synthetic msd-e (10-fold, 24 epochs, fp32)/'
+    column = ('synthetic msd-e (overlay, 10-fold, 24 epochs, fp32)/'
               'masked_top_1_accuracy')
     assert row[column] == round(_fold_means('nonmasked')['masked/accuracy'],
                                 2)

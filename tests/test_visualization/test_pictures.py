@@ -190,3 +190,14 @@ def test_curves_read_resumed_runs_and_kfold_dirs(tmp_path):
     assert all(ink > 0.02 for ink in panel_ink(png, 3))
     with pytest.raises(FileNotFoundError, match='scalars.json'):
         read_scalars(str(tmp_path))
+
+
+def test_synthetic_pairs_draws_both_masked_views(tmp_path):
+    from mmsde.visualization.synthetic_pairs import draw_synthetic_pairs
+    png = draw_synthetic_pairs([(1, 0), (2, 3)], str(tmp_path / 'pairs.png'),
+                               img_size=48)
+    img = Image.open(png)
+    assert img.size == (1080, 444)  # 9 x 3.7 in at 120 dpi
+    assert all(ink > 0.1 for ink in panel_ink(png, 6))
+    with pytest.raises(ValueError, match='at least one'):
+        draw_synthetic_pairs([], str(tmp_path / 'none.png'))

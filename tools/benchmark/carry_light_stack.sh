@@ -18,7 +18,7 @@
 # torchvision, opencv, matplotlib, rich, einops, scipy and scikit-learn come
 # from the machine. Then, there, for example:
 #
-#   python tools/dataset_converters/make_synthetic_msde.py data/synthetic_msde
+#   python tools/dataset_converters/make_synthetic_msde.py  # the config's folder
 #   python tools/benchmark/train_speed.py \
 #       configs/baseline/resnet18_1xb256-amp-adam-24e_synthetic-msde-224-fast.py \
 #       --variants mmsde data --precisions fp32-cl --epochs 2

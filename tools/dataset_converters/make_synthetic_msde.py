@@ -1,23 +1,40 @@
 """Generate the procedural synthetic stand-in for MSD-E.
 
+``--masked-view second_photo`` (the default) pairs images as MSD-E does:
+the masked image is a second photograph of the same face and expression,
+with a mask. ``overlay`` draws the mask on the non-masked image itself (the
+benchmark's first version, on which the committed findings were measured).
+Each mode has its own default folder, the one the configs name.
+
 Example::
 
-    python tools/dataset_converters/make_synthetic_msde.py data/synthetic_msde
+    python tools/dataset_converters/make_synthetic_msde.py
+    python tools/dataset_converters/make_synthetic_msde.py \\
+        --masked-view overlay   # into data/synthetic_msde
 """
 import argparse
 
 from mmsde.datasets import generate_synthetic_msde
+from mmsde.datasets.msde_writer import SYNTHETIC_ROOTS
+from mmsde.synthetic import MASKED_VIEWS
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Write a synthetic masked-FER set in MSD-E layout '
-        '(MSD-E/, MSD-ME/, Paired_files.txt).')
+        '(MSD-E/, MSD-ME/, Paired_files.txt, synthetic.json).')
     parser.add_argument(
         'out_dir',
         nargs='?',
-        default='data/synthetic_msde',
-        help='output root (default: %(default)s)')
+        help='output root (default: by masked view, '
+        + ', '.join(f'{v}: {r}' for v, r in SYNTHETIC_ROOTS.items()) + ')')
+    parser.add_argument(
+        '--masked-view',
+        choices=MASKED_VIEWS,
+        default='second_photo',
+        help='how the masked image of a pair is made: a mask drawn on a '
+        'second photograph of the same face and expression (second_photo), '
+        'or on the non-masked image itself (overlay) (default: %(default)s)')
     parser.add_argument(
         '--num-subjects', type=int, default=142, help='default: %(default)s')
     parser.add_argument(
@@ -40,12 +57,13 @@ def main() -> None:
     args = parse_args()
     try:
         summary = generate_synthetic_msde(
-            args.out_dir,
+            args.out_dir or SYNTHETIC_ROOTS[args.masked_view],
             num_subjects=args.num_subjects,
             img_size=args.img_size,
             seed=args.seed,
             images_per_expression=args.images_per_expression,
-            overwrite=args.overwrite)
+            overwrite=args.overwrite,
+            masked_view=args.masked_view)
     except (FileExistsError, ValueError) as err:
         raise SystemExit(f'error: {err}')
     for key, value in summary.items():
