@@ -6,7 +6,10 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
+import venv
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -87,3 +90,23 @@ def weights(ckpt: Path) -> dict:
     """The state dict of a checkpoint that a test wrote."""
     return torch.load(ckpt, map_location='cpu',
                       weights_only=False)['state_dict']
+
+
+def venv_seeing_this_env(env: Path, hidden: Callable[[str], bool],
+                         with_pip: bool = False) -> Path:
+    """A fresh venv at ``env`` that sees this environment's packages (torch,
+    mmcv, ...) through a ``.pth`` file naming a folder of links to them,
+    except the entries whose name ``hidden`` is true for; its python."""
+    venv.create(env, with_pip=with_pip)
+    view = env.with_name(env.name + '-view')
+    view.mkdir()
+    for entry in Path(sysconfig.get_paths()['purelib']).iterdir():
+        if not hidden(entry.name):
+            (view / entry.name).symlink_to(entry)
+    python = env / 'bin' / 'python'
+    site = subprocess.run(
+        [python, '-c', 'import sysconfig; '
+         'print(sysconfig.get_paths()["purelib"])'],
+        capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, 'this-env.pth').write_text(f'{view}\n')
+    return python

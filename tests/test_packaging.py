@@ -5,14 +5,12 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
-import venv
 from pathlib import Path
 
 import pytest
 import yaml
 
-from e2e_helpers import REPO, run_tool
+from e2e_helpers import REPO, run_tool, venv_seeing_this_env
 from mmsde.utils import bundled
 from mmsde.utils.bundled import bundled_config
 
@@ -66,30 +64,12 @@ def build_wheel(tmp: Path) -> Path:
     return wheel
 
 
-def fresh_venv(tmp: Path) -> Path:
-    """A venv that sees this environment's packages (torch, mmcv, ...)
-    through a ``.pth`` file, except this environment's mmsde."""
-    env = tmp / 'venv'
-    venv.create(env, with_pip=False)
-    deps = tmp / 'deps'
-    deps.mkdir()
-    for entry in Path(sysconfig.get_paths()['purelib']).iterdir():
-        if not entry.name.startswith(OWN_ENTRIES):
-            (deps / entry.name).symlink_to(entry)
-    python = env / 'bin' / 'python'
-    site = subprocess.run(
-        [python, '-c', 'import sysconfig; '
-         'print(sysconfig.get_paths()["purelib"])'],
-        capture_output=True, text=True, check=True).stdout.strip()
-    Path(site, 'existing-stack.pth').write_text(f'{deps}\n')
-    return python
-
-
 @pytest.mark.slow
 def test_wheel_installs_and_trains_through_mim_outside_the_checkout(
         tmp_path):
     wheel = build_wheel(tmp_path)
-    python = fresh_venv(tmp_path)
+    python = venv_seeing_this_env(
+        tmp_path / 'venv', lambda name: name.startswith(OWN_ENTRIES))
     run_tool(python, '-m', 'pip', 'install', '-q', '--no-deps', wheel)
     run_tool(python, '-m', 'pip', 'check')
     user = tmp_path / 'project'

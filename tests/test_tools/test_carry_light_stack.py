@@ -3,14 +3,13 @@ machine that has torch and nothing of OpenMMLab, installed there without an
 index, runs mmsde's training benchmark."""
 import subprocess
 import sys
-import sysconfig
-import venv
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from e2e_helpers import REPO, run_tool, write_tiny_config
+from e2e_helpers import (REPO, run_tool, venv_seeing_this_env,
+                          write_tiny_config)
 
 SCRIPT = REPO / 'tools' / 'benchmark' / 'carry_light_stack.sh'
 # besides the packed wheels, what the torch machine does not have
@@ -28,23 +27,13 @@ def top_level_names(wheel: Path) -> set:
 def torch_machine(tmp: Path, packed: set) -> Path:
     """A venv that sees this environment's packages except mmsde, mmdet and
     whatever the pack brings: a machine with torch and its kin only."""
-    env = tmp / 'machine'
-    venv.create(env, with_pip=True)
-    view = tmp / 'view'
-    view.mkdir()
-    for entry in Path(sysconfig.get_paths()['purelib']).iterdir():
-        base = entry.name.split('-')[0].split('.')[0].lower()
-        if entry.name in packed or base in packed or \
-                entry.name.startswith(ABSENT) or base in ('pip', 'setuptools'):
-            continue
-        (view / entry.name).symlink_to(entry)
-    python = env / 'bin' / 'python'
-    site = subprocess.run(
-        [python, '-c', 'import sysconfig; '
-         'print(sysconfig.get_paths()["purelib"])'],
-        capture_output=True, text=True, check=True).stdout.strip()
-    Path(site, 'torch-machine.pth').write_text(f'{view}\n')
-    return python
+
+    def hidden(name: str) -> bool:
+        base = name.split('-')[0].split('.')[0].lower()
+        return name in packed or base in packed or \
+            name.startswith(ABSENT) or base in ('pip', 'setuptools')
+
+    return venv_seeing_this_env(tmp / 'machine', hidden, with_pip=True)
 
 
 @pytest.mark.slow
