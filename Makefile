@@ -20,7 +20,7 @@ install-faces: $(FACES_STAMP)
 $(STAMP): tools/install.sh $(REQUIREMENTS)
 	PYTHON=$(PYTHON) VENV=$(VENV) bash tools/install.sh
 
-$(FACES_STAMP): tools/install.sh $(REQUIREMENTS) requirements/faces.txt requirements/tests.txt
+$(FACES_STAMP): tools/install.sh $(REQUIREMENTS) requirements/faces.txt requirements/demo.txt requirements/tests.txt
 	PYTHON=$(PYTHON) VENV=$(VENV) bash tools/install.sh --faces
 
 demo: $(STAMP)

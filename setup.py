@@ -74,6 +74,7 @@ if __name__ == '__main__':
             'tests': read_requirements('tests'),
             'optional': read_requirements('optional'),
             'faces': read_requirements('faces'),
+            'demo': read_requirements('demo'),
         },
         classifiers=[
             'License :: OSI Approved :: Apache Software License',

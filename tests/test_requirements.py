@@ -34,7 +34,7 @@ import pytest
 from mmsde.utils.face_tools import missing_face_packages
 
 REPO = Path(__file__).resolve().parents[1]
-EXTRAS = ('optional', 'faces')
+EXTRAS = ('optional', 'faces', 'demo')
 #: Installed by ``tools/install.sh`` before the requirements files, in the
 #: build (CPU or CUDA) that fits the machine, so no requirements file names
 #: them; mmengine, mmpretrain and mmcv need them too.

@@ -8,6 +8,7 @@ Examples:
     python tools/infer.py photo.jpg
     python tools/infer.py photos/ --out-dir outputs/photos
     python tools/infer.py clip.mp4 --model CONFIG.py --checkpoint CKPT.pth
+    python tools/infer.py photo.jpg --model mini-xception_fer2013-pre_64px-grey_msde
     python tools/infer.py 0 --show        # webcam 0, live window
 """
 import argparse
@@ -18,15 +19,14 @@ import sys
 from pathlib import Path
 
 import cv2
-from mmengine.config import Config
 from mmengine.utils import ProgressBar
 
 from mmsde.apis.face_detection import FaceDetector
-from mmsde.apis.inferencer import MaskedFERInferencer, is_video, open_video
+from mmsde.apis.inferencer import (MaskedFERInferencer, is_video, open_video,
+                                   resolve_model)
 from mmsde.utils import add_trust_argument
-from mmsde.utils.atomic import atomic_path
 from mmsde.utils.face_tools import exit_unless_face_tools
-from mmsde.visualization.annotate import draw_expressions
+from mmsde.utils.annotate import draw_expressions
 
 DEFAULT_MODEL = osp.join(
     osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs',
@@ -38,8 +38,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('input', help='image, folder, video file or webcam '
                         'index')
     parser.add_argument('--model', default=DEFAULT_MODEL,
-                        help='classifier config (default: the offline '
-                        'FER2013 mini-Xception)')
+                        help='classifier config or model-index name '
+                        '(default: the offline FER2013 mini-Xception)')
     parser.add_argument('--checkpoint', help="default: the config's "
                         'load_from')
     parser.add_argument('--det-config', help='MMDetection face detector '
@@ -49,6 +49,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--out-dir', default='outputs/infer')
     parser.add_argument('--batch-size', type=int, default=32,
                         help='faces per classifier call')
+    parser.add_argument('--image-batch', type=int, default=8,
+                        help='images read, detected and classified '
+                        'together (memory holds one such chunk)')
     parser.add_argument('--show', action='store_true',
                         help='show a live window (needs a display)')
     parser.add_argument('--no-save', action='store_true',
@@ -62,11 +65,6 @@ def to_json(result: dict) -> dict:
                 faces=[f.to_dict() for f in result['faces']])
 
 
-def write_json(path: str, obj) -> None:
-    with atomic_path(path) as tmp:
-        Path(tmp).write_text(json.dumps(obj, indent=2) + '\n')
-
-
 def show(window: str, img) -> bool:
     """Show a frame; False when the user pressed q or Esc."""
     cv2.imshow(window, img)
@@ -74,22 +72,16 @@ def show(window: str, img) -> bool:
 
 
 def infer_images(inferencer, args) -> None:
-    src = Path(args.input)
-    for result in inferencer(args.input):
-        name = result['input']
-        rel = Path(name).relative_to(src) if src.is_dir() else Path(
-            name).name
-        drawn = draw_expressions(cv2.imread(name), result['faces'])
-        labels = ', '.join(f'{f.label} {f.score:.2f}'
+    """Streams the images through the inferencer a chunk at a time; it
+    writes the annotated images and JSON files."""
+    out_dir = '' if args.no_save else args.out_dir
+    for result in inferencer.stream(
+            args.input, batch_size=args.image_batch, img_out_dir=out_dir,
+            pred_out_dir=out_dir, return_vis=args.show):
+        labels = ', '.join(f'{f["label"]} {f["score"]:.2f}'
                            for f in result['faces']) or 'no face'
-        print(f'{name}: {labels}')
-        if not args.no_save:
-            out = Path(args.out_dir) / rel
-            out.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_path(str(out.with_suffix('.jpg'))) as tmp:
-                cv2.imwrite(tmp, drawn)
-            write_json(str(out.with_suffix('.json')), to_json(result))
-        if args.show and not show('mmsde', drawn):
+        print(f'{result["input"]}: {labels}')
+        if args.show and not show('mmsde', result['visualization']):
             break
     if not args.no_save:
         print(f'wrote annotated images and JSON to {args.out_dir}')
@@ -139,16 +131,15 @@ def main() -> None:
         raise SystemExit('error: --show needs a display (DISPLAY is not '
                          'set); the annotated files are written without it')
     try:
-        checkpoint = args.checkpoint or Config.fromfile(args.model).get(
-            'load_from')
+        _, checkpoint = resolve_model(args.model, args.checkpoint)
         if not checkpoint:
-            raise ValueError(f'{args.model} names no load_from: give '
-                             '--checkpoint')
+            raise ValueError(f'{args.model} names no weights (no load_from, '
+                             'none in the model index): give --checkpoint')
         detector = FaceDetector(args.det_config, args.det_checkpoint,
                                 device=args.device)
         inferencer = MaskedFERInferencer(
             args.model, checkpoint, detector, device=args.device,
-            batch_size=args.batch_size)
+            face_batch_size=args.batch_size)
         if is_video(args.input):
             infer_video(inferencer, args)
         else:

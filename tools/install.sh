@@ -170,7 +170,7 @@ fi
 # 4. OpenMMLab packages and mmsde itself
 REQS=(-r requirements/runtime.txt -r requirements/optional.txt -r requirements/build.txt)
 if [ "$FACES" = 1 ]; then
-  REQS+=(-r requirements/faces.txt -r requirements/tests.txt)
+  REQS+=(-r requirements/faces.txt -r requirements/demo.txt -r requirements/tests.txt)
   say "installing mmengine, mmpretrain, mmdet, grad-cam, the test requirements and mmsde (editable)"
 else
   say "installing mmengine, mmpretrain, grad-cam, onnx and mmsde (editable)"

@@ -39,10 +39,18 @@ def load_classifier(config: str,
         RuntimeError: The checkpoint does not fit the model (names the keys).
     """
     cfg = load_config(config, cfg_options=cfg_options)
+    return build_classifier(cfg, checkpoint, device), cfg
+
+
+def build_classifier(cfg: Config, checkpoint: Optional[str],
+                     device: str = 'cpu') -> nn.Module:
+    """:func:`load_classifier` of a loaded config: the model with
+    ``checkpoint`` loaded strictly (None keeps random weights), in eval
+    mode on ``device``."""
     model = build_model(cfg)
     if checkpoint is not None:
         load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
-    return model.to(device).eval(), cfg
+    return model.to(device).eval()
 
 
 def build_model(cfg: Config, init_cfg: bool = True) -> nn.Module:

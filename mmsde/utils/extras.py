@@ -1,5 +1,6 @@
 """The optional extras of mmsde (``requirements/optional.txt``,
-``requirements/faces.txt``; ``pip install 'mmsde[optional]'``): a feature
+``requirements/faces.txt``, ``requirements/demo.txt``;
+``pip install 'mmsde[optional]'``): a feature
 that needs one checks first and names what to install, never a bare
 ``ModuleNotFoundError`` from inside a third-party package.
 
@@ -9,7 +10,7 @@ check with :func:`mmsde.utils.face_tools.require_face_tools`.
 import importlib.util
 from typing import List
 
-EXTRAS = ('optional', 'faces')
+EXTRAS = ('optional', 'faces', 'demo')
 
 
 class MissingExtraError(ImportError):

@@ -64,7 +64,7 @@ def file_pipeline_scores(model, cfg, crop_path):
 @pytest.fixture(scope='module')
 def synthetic_inferencer():
     torch.manual_seed(0)  # random weights: labels are arbitrary, but fixed
-    return MaskedFERInferencer(SYNTHETIC, None, batch_size=4)
+    return MaskedFERInferencer(SYNTHETIC, None, face_batch_size=4)
 
 
 def test_video_gives_one_face_per_frame_with_the_classifier_labels(
@@ -112,7 +112,7 @@ def test_images_folders_and_arrays(synthetic_inferencer, tmp_path):
     assert [len(r['faces']) for r in by_folder] == [1, 0, 1]
     by_array = synthetic_inferencer([frames[0], frames[1]])
     assert [r['input'] for r in by_array] == ['array0', 'array1']
-    assert by_array[0]['faces'][0].label == by_folder[0]['faces'][0].label
+    assert by_array[0]['faces'][0]['label'] == by_folder[0]['faces'][0]['label']
     with pytest.raises(FileNotFoundError, match='no image or folder'):
         synthetic_inferencer(str(tmp_path / 'missing.png'))
 
@@ -159,3 +159,76 @@ def test_checkpoint_defaults_to_the_configs_load_from():
     saved = torch.load(fer_checkpoint_path(), weights_only=True)['state_dict']
     for key, value in inferencer.model.state_dict().items():
         torch.testing.assert_close(value, saved[key], rtol=0, atol=0)
+
+
+def test_a_folder_is_read_a_chunk_at_a_time(synthetic_inferencer, tmp_path,
+                                            monkeypatch):
+    """Images are read when their chunk is: after the first result only the
+    first chunk has been read, whatever the folder holds."""
+    from mmsde.apis import inferencer as module
+    write_video(tmp_path / 'clip.avi', num_frames=1)
+    frame = cv2.VideoCapture(str(tmp_path / 'clip.avi')).read()[1]
+    (tmp_path / 'imgs').mkdir()
+    for k in range(7):
+        cv2.imwrite(str(tmp_path / 'imgs' / f'{k}.png'), frame)
+    reads = []
+    real_read = module.read_image
+    monkeypatch.setattr(module, 'read_image',
+                        lambda path: reads.append(path) or real_read(path))
+    results = synthetic_inferencer.stream(str(tmp_path / 'imgs'),
+                                          batch_size=3)
+    first = next(results)
+    assert first['input'].endswith('0.png') and len(reads) == 3
+    rest = list(results)
+    assert len(reads) == 7 and len(rest) == 6
+
+
+def test_outputs_written_returned_and_as_datasamples(synthetic_inferencer,
+                                                     tmp_path):
+    """img_out_dir / pred_out_dir get one annotated image and one JSON per
+    input, named as the input relative to its folder; return_vis gives the
+    drawing of the returned faces; return_datasamples the FaceExpression
+    objects of the same faces."""
+    from mmsde.utils.annotate import draw_expressions
+    truth = write_video(tmp_path / 'clip.avi', num_frames=2)
+    cap = cv2.VideoCapture(str(tmp_path / 'clip.avi'))
+    (tmp_path / 'imgs' / 'sub').mkdir(parents=True)
+    for rel, _ in zip(['a.png', 'sub/b.png'], truth):
+        cv2.imwrite(str(tmp_path / 'imgs' / rel), cap.read()[1])
+    out = tmp_path / 'out'
+    results = synthetic_inferencer(str(tmp_path / 'imgs'), batch_size=1,
+                                   img_out_dir=str(out),
+                                   pred_out_dir=str(out), return_vis=True)
+    objects = synthetic_inferencer(str(tmp_path / 'imgs'),
+                                   return_datasamples=True)
+    for rel, result, obj in zip(['a', 'sub/b'], results, objects):
+        saved = json.loads((out / f'{rel}.json').read_text())
+        assert saved == {'input': result['input'], 'faces': result['faces']}
+        assert len(saved['faces']) == 1
+        assert [f.to_dict() for f in obj['faces']] == saved['faces']
+        img = cv2.imread(result['input'])
+        np.testing.assert_array_equal(result['visualization'],
+                                      draw_expressions(img, obj['faces']))
+        assert cv2.imread(str(out / f'{rel}.jpg')).shape == img.shape
+    with pytest.raises(ValueError, match='unknown argument'):
+        synthetic_inferencer(str(tmp_path / 'imgs'), colour='red')
+
+
+def test_a_model_index_name_loads_the_indexed_weights():
+    """The real-face model by its model-index name: its config and the
+    index's weights (the converted FER2013 mini-Xception); a wrong name is
+    refused with the close names."""
+    from mmsde.apis import index_models
+    from mmsde.models.converters import fer_checkpoint_path
+    if not fer_checkpoint_path().is_file():
+        pytest.skip(f'{fer_checkpoint_path()} not converted')
+    name = 'mini-xception_fer2013-pre_64px-grey_msde'
+    assert name in [m['Name'] for m in index_models()]
+    assert not any('face_detection' in m['Config'] for m in index_models())
+    inferencer = MaskedFERInferencer(name, detector=object())
+    assert Path(inferencer.cfg.filename) == Path(REAL_FACES)
+    saved = torch.load(fer_checkpoint_path(), weights_only=True)['state_dict']
+    for key, value in inferencer.model.state_dict().items():
+        torch.testing.assert_close(value, saved[key], rtol=0, atol=0)
+    with pytest.raises(ValueError, match='did you mean ' + name):
+        MaskedFERInferencer('mini-xception_fer2013', detector=object())

@@ -18,7 +18,7 @@ from mmsde.apis.inferencer import MaskedFERInferencer, read_image
 from mmsde.synthetic import MASK_STYLES, draw_face_mask
 from mmsde.utils import add_trust_argument
 from mmsde.utils.face_tools import exit_unless_face_tools
-from mmsde.visualization.annotate import draw_expressions
+from mmsde.utils.annotate import draw_expressions
 
 DEFAULT_MODEL = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
