@@ -147,3 +147,18 @@ def test_inference_speed_prints_faces_per_second():
     photos, faces, detect, classify = map(float, rows[-1])
     assert photos > 0 and faces == photos  # one face per photo
     assert detect > 0 and classify > 0
+
+
+def test_inference_memory_prints_peak_rss_per_count(tmp_path):
+    pytest.importorskip('skimage')
+    out = tmp_path / 'report.md'
+    proc = run_tool('python', 'tools/benchmark/inference_memory.py',
+                    '--counts', '2', '4', '--kinds', 'folder', '--append',
+                    str(out))
+    rows = re.findall(r'^\| folder \| (\d+) \| (\d+) \| ([\d.]+) \| '
+                      r'([\d.]+) \|$', proc.stdout, re.M)
+    assert [r[0] for r in rows[-2:]] == ['2', '4']
+    for count, rss, seconds, rate in rows[-2:]:
+        assert 200 < int(rss) < 8000  # a real process's MiB
+        assert abs(int(count) / float(seconds) - float(rate)) < 0.2
+    assert 'inference_memory.py' in out.read_text()
