@@ -68,3 +68,38 @@ class TwinSampler(DefaultSampler):
             mine = (mine * math.ceil(self.num_samples / len(mine)))[
                 :self.num_samples]
         return mine
+
+
+@DATA_SAMPLERS.register_module()
+class ClassBalancedSampler(DefaultSampler):
+    """Draws every class about equally often, as AffectNet papers train:
+    each epoch, ``len(dataset)`` indices drawn with replacement, an image's
+    weight the inverse of its class's count, so rare classes repeat and
+    frequent ones are thinned. Seeded per epoch (``seed + epoch``); each
+    rank takes every ``world_size``-th index of the same draw.
+    (MMEngine's ``ClassBalancedDataset`` repeats rare images a whole
+    number of times instead; this sampler keeps the epoch length.)
+
+    Args:
+        dataset: A dataset whose data infos hold ``gt_label``.
+        shuffle: Kept for the dataloader config's sake; draws are random.
+        seed: Draw seed; ``None`` syncs a random one across ranks.
+        round_up: Give every rank the same number of indices.
+    """
+
+    def __init__(self, dataset, shuffle: bool = True, seed=None,
+                 round_up: bool = True) -> None:
+        super().__init__(dataset, shuffle=shuffle, seed=seed,
+                         round_up=round_up)
+        labels = torch.tensor([int(dataset.get_data_info(i)['gt_label'])
+                               for i in range(len(dataset))])
+        counts = torch.bincount(labels).double()
+        self.weights = 1.0 / counts[labels]
+
+    def __iter__(self) -> Iterator[int]:
+        generator = torch.Generator()
+        generator.manual_seed(self.seed + self.epoch)
+        drawn = torch.multinomial(self.weights, self.total_size,
+                                  replacement=True, generator=generator)
+        return iter(drawn[self.rank:self.total_size:self.world_size]
+                    .tolist())

@@ -16,12 +16,24 @@ from mmsde.utils.landmarks import check_landmarks, template_landmarks
 
 from .canvas import Canvas
 
+#: The styles of the bundled benchmark (its pixels depend on this tuple).
 MASK_STYLES = ('surgical', 'cloth', 'n95')
+#: More styles for masking public sets: a folded KN95 and surgical masks in
+#: the colours people wear (black, navy, pink, grey...).
+MORE_MASK_STYLES = ('kn95', 'surgical-colour')
+ALL_MASK_STYLES = MASK_STYLES + MORE_MASK_STYLES
+#: The lower face as a cylinder, in eye distances: its radius and how far
+#: the nose tip stands out of it (:func:`estimate_yaw`).
+FACE_RADIUS = 1.15
+NOSE_DEPTH = 0.35
 
 # Base colours, BGR.
 _SURGICAL_COLORS = ((232, 206, 168), (238, 238, 235), (196, 216, 170))
 _N95_COLORS = ((236, 236, 233), (204, 204, 200), (212, 228, 236))
 _STRAP_COLORS = ((240, 240, 240), (190, 140, 60), (80, 200, 230))
+_WORN_COLORS = ((30, 30, 32), (90, 45, 20), (190, 160, 240), (150, 150, 150),
+                (245, 245, 245), (225, 190, 130), (60, 60, 140),
+                (120, 170, 120))  # black, navy, pink, grey, white...
 
 
 def check_mask_styles(styles: Sequence[str], name: str = 'styles'
@@ -36,10 +48,10 @@ def check_mask_styles(styles: Sequence[str], name: str = 'styles'
         tuple[str]: The styles.
     """
     styles = (styles, ) if isinstance(styles, str) else tuple(styles)
-    unknown = [s for s in styles if s not in MASK_STYLES]
+    unknown = [s for s in styles if s not in ALL_MASK_STYLES]
     if unknown or not styles:
         raise ValueError(f'{name} must be a non-empty subset of '
-                         f'{MASK_STYLES}, got {styles}.')
+                         f'{ALL_MASK_STYLES}, got {styles}.')
     return styles
 
 
@@ -47,7 +59,8 @@ def draw_face_mask(img: np.ndarray,
                    landmarks: Optional[np.ndarray] = None,
                    style: str = 'surgical',
                    color: Optional[Sequence[float]] = None,
-                   rng: Optional[np.random.Generator] = None) -> np.ndarray:
+                   rng: Optional[np.random.Generator] = None,
+                   follow_yaw: bool = False) -> np.ndarray:
     """Draw a face mask over the nose, mouth and chin of a face crop.
 
     The mask outline is built in a face frame spanned by the eye line and the
@@ -55,7 +68,10 @@ def draw_face_mask(img: np.ndarray,
     just below the eyes across the nose bridge, it covers the nose tip, the
     mouth and the chin, and its width follows the eye distance. A small
     random pose jitter (rotation of a few degrees, shift, scale) makes masks
-    vary from image to image.
+    vary from image to image. The mask turns with the eye line (roll); with
+    ``follow_yaw`` it also turns with the head (:func:`estimate_yaw`): it is
+    drawn on a cylinder round the lower face, so the far side foreshortens
+    and the near side widens.
 
     Args:
         img (np.ndarray): Face crop, ``H x W x 3`` uint8 (BGR as loaded by
@@ -64,37 +80,64 @@ def draw_face_mask(img: np.ndarray,
             in pixel ``(x, y)``: left eye, right eye, nose tip, left mouth
             corner, right mouth corner. Defaults to the ArcFace template
             scaled to the image size, which fits aligned crops.
-        style (str): One of ``'surgical'``, ``'cloth'``, ``'n95'``.
-            Defaults to ``'surgical'``.
+        style (str): One of :data:`ALL_MASK_STYLES`. Defaults to
+            ``'surgical'``.
         color (Sequence[float], optional): Base BGR colour of the mask.
             Defaults to a random colour typical of the style.
         rng (np.random.Generator, optional): Source of randomness. Defaults
             to a generator seeded from numpy's global generator, so
             ``np.random.seed`` makes the result reproducible.
+        follow_yaw (bool): Turn the mask with the head. Off by default, so
+            the bundled benchmark's pixels stay as they were.
 
     Returns:
         np.ndarray: A new ``H x W x 3`` uint8 image with the mask drawn.
     """
     _check_image(img)
-    if style not in MASK_STYLES:
+    if style not in ALL_MASK_STYLES:
         raise ValueError(
-            f'Unknown mask style {style!r}; allowed: {MASK_STYLES}.')
+            f'Unknown mask style {style!r}; allowed: {ALL_MASK_STYLES}.')
     if rng is None:
         rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
     h, w = img.shape[:2]
     lms = template_landmarks(w, h) if landmarks is None else \
         check_landmarks(landmarks)
     ss = max(1, math.ceil(256 / max(h, w)))  # supersampling for anti-aliasing
-    frame = _MaskFrame(lms, rng)
+    frame = _MaskFrame(lms, rng, estimate_yaw(lms) if follow_yaw else 0.0)
     base = _pick_color(style, color, rng)
     painter = _Painter((h * ss, w * ss), frame, ss)
-    if style == 'surgical':
-        _paint_surgical(painter, base, rng)
-    elif style == 'cloth':
-        _paint_cloth(painter, base, rng)
-    else:
-        _paint_n95(painter, base, rng)
+    paint = {'surgical': _paint_surgical, 'surgical-colour': _paint_surgical,
+             'cloth': _paint_cloth, 'n95': _paint_n95, 'kn95': _paint_kn95}
+    paint[style](painter, base, rng)
     return painter.composite(img, rng)
+
+
+def estimate_yaw(landmarks: np.ndarray) -> float:
+    """Head yaw in radians from 5-point landmarks (positive: turned towards
+    the image's right), from how far the nose tip sits off the eye
+    midpoint along the eye line: on a cylinder face the offset is
+    ``(FACE_RADIUS + NOSE_DEPTH - FACE_RADIUS * cos(eye angle)) * tan(yaw)``
+    eye distances."""
+    lms = check_landmarks(landmarks)
+    eye_vec = lms[1] - lms[0]
+    dist = float(np.hypot(*eye_vec))
+    if dist < 1e-6:
+        raise ValueError(f'landmarks put both eyes at the same point '
+                         f'{lms[0].tolist()}; cannot estimate the pose.')
+    offset = float(np.dot(lms[2] - (lms[0] + lms[1]) / 2, eye_vec)) / dist**2
+    return math.atan(offset / _nose_lever())
+
+
+def estimate_roll(landmarks: np.ndarray) -> float:
+    """Head roll in radians: the eye line's angle to the image's x axis."""
+    lms = check_landmarks(landmarks)
+    return math.atan2(lms[1, 1] - lms[0, 1], lms[1, 0] - lms[0, 0])
+
+
+def _nose_lever() -> float:
+    """Nose-tip offset per unit ``tan(yaw)``, in eye distances."""
+    eye_angle = math.asin(0.5 / FACE_RADIUS)
+    return FACE_RADIUS + NOSE_DEPTH - FACE_RADIUS * math.cos(eye_angle)
 
 
 def _check_image(img: np.ndarray) -> None:
@@ -113,6 +156,10 @@ def _pick_color(style: str, color: Optional[Sequence[float]],
             raise ValueError(
                 f'color must be a BGR triple, got {tuple(color)!r}.')
         return base
+    if style == 'surgical-colour':
+        base = np.asarray(_WORN_COLORS[rng.integers(len(_WORN_COLORS))],
+                          dtype=np.float64)
+        return np.clip(base + rng.uniform(-8, 8, 3), 0, 255)
     if style == 'cloth':
         hsv = np.uint8([[[
             rng.integers(0, 180),
@@ -131,10 +178,14 @@ class _MaskFrame:
     ``origin`` is the mid-point of the eyes, ``U`` the eye vector scaled to
     the eye distance, ``V`` its normal scaled to the eye-to-mouth distance,
     so ``b = 1`` is the mouth line. A random rotation, scale and shift model
-    how a mask sits differently on each face.
+    how a mask sits differently on each face. A ``yaw`` (radians) wraps
+    ``a`` round a cylinder of :data:`FACE_RADIUS` turned by it: ``a`` is
+    then in the face's own eye distances and the image shows it
+    foreshortened.
     """
 
-    def __init__(self, lms: np.ndarray, rng: np.random.Generator):
+    def __init__(self, lms: np.ndarray, rng: np.random.Generator,
+                 yaw: float = 0.0):
         eye_mid = (lms[0] + lms[1]) / 2
         eye_vec = lms[1] - lms[0]
         dist = float(np.hypot(*eye_vec))
@@ -155,6 +206,10 @@ class _MaskFrame:
         self.V = scale * height * (rot @ n)
         shift = rng.uniform(-0.03, 0.03, 2)
         self.origin = eye_mid + shift[0] * dist * u + shift[1] * height * n
+        self.yaw = yaw
+        # the eye midpoint's place on the turned cylinder
+        self._eye_mid = FACE_RADIUS * math.cos(math.asin(
+            0.5 / FACE_RADIUS)) * math.sin(yaw)
 
     @property
     def top(self) -> float:
@@ -164,12 +219,26 @@ class _MaskFrame:
     def to_image(self, ab: np.ndarray) -> np.ndarray:
         """Map frame points ``(N, 2)`` of ``(a, b)`` to image pixels."""
         ab = np.asarray(ab, dtype=np.float64).reshape(-1, 2)
+        if self.yaw:
+            ab = np.stack([self._turned(ab[:, 0]), ab[:, 1]], axis=1)
         return self.origin + ab[:, :1] * self.U + ab[:, 1:] * self.V
+
+    def _turned(self, a: np.ndarray) -> np.ndarray:
+        """Where the cylinder's ``a`` shows, in seen eye distances; a point
+        turned out of sight stays on the silhouette."""
+        angle = np.arcsin(np.clip(a / FACE_RADIUS, -1, 1)) + self.yaw
+        seen = FACE_RADIUS * np.sin(np.clip(angle, -np.pi / 2, np.pi / 2))
+        return (seen - self._eye_mid) / math.cos(self.yaw)
 
     def from_image(self, xy: np.ndarray) -> np.ndarray:
         """Map image pixels ``(..., 2)`` back to frame ``(a, b)``."""
         basis = np.stack([self.U, self.V], axis=1)
-        return (xy - self.origin) @ np.linalg.inv(basis).T
+        ab = (xy - self.origin) @ np.linalg.inv(basis).T
+        if self.yaw:
+            seen = ab[..., 0] * math.cos(self.yaw) + self._eye_mid
+            angle = np.arcsin(np.clip(seen / FACE_RADIUS, -1, 1)) - self.yaw
+            ab[..., 0] = FACE_RADIUS * np.sin(angle)
+        return ab
 
 
 class _Painter:
@@ -382,3 +451,27 @@ def _paint_n95(p: _Painter, base: np.ndarray,
         for b0, b1, a1 in ((mid - 0.15, 0.35, 1.05), (mid + 0.3, 0.9, 0.94)):
             pts = np.array([(side * 0.82, b0), (side * a1, b1)])
             p.line(pts, strap, 0.03, opaque=True)
+
+
+def _paint_kn95(p: _Painter, base: np.ndarray,
+                rng: np.random.Generator) -> None:
+    """Folded KN95: two panels meeting at a vertical fold that comes to a
+    point at the nose and at the chin, a nose wire and ear loops."""
+    top = p.frame.top - 0.04
+    bottom = 1.55
+    outline = np.array([(0, top), (0.45, top + 0.12), (0.92, 0.42),
+                        (1.0, 0.8), (0.86, 1.16), (0.45, 1.42), (0, bottom),
+                        (-0.45, 1.42), (-0.86, 1.16), (-1.0, 0.8),
+                        (-0.92, 0.42), (-0.45, top + 0.12)])
+    p.fill_body(outline)
+    p.shade(base, bottom, dome=True)
+    fold = np.stack([0.015 * np.sin(np.linspace(0, math.pi, 16)),
+                     np.linspace(top, bottom, 16)], 1)
+    p.line(fold, base * 0.7, 0.03)
+    p.line(fold + [0.035, 0], np.minimum(base * 1.1, 255), 0.015)
+    for side in (-1, 1):  # heat-sealed seams along each panel's edge
+        seam = outline[[1, 2, 3, 4, 5]] * [side * 0.9, 1] + [0, 0.02]
+        p.line(seam, base * 0.85, 0.015)
+    p.line(_curve(-0.3, 0.3, top + 0.12, -0.06), base * 0.8, 0.035)  # wire
+    p.line(outline, base * 0.8, 0.025, closed=True)
+    _ear_loops(p, np.minimum(base * 1.03, 255), (-0.92, 0.46), (-0.88, 1.14))

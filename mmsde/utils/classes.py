@@ -7,5 +7,16 @@ The order is RAF-DB's, which MSD-E also uses: the index of a name in
 
 FER_CLASSES = ('Surprise', 'Fear', 'Disgust', 'Happiness', 'Sadness', 'Anger',
                'Neutral')
+#: The 8-class setting of AffectNet, FERPlus and CK+: Contempt as label 7.
+FER_CLASSES_8 = FER_CLASSES + ('Contempt', )
 
-__all__ = ['FER_CLASSES']
+
+def fer_classes(num_classes: int) -> tuple:
+    """:data:`FER_CLASSES` (7) or :data:`FER_CLASSES_8` (8)."""
+    if num_classes not in (7, 8):
+        raise ValueError(f'num_classes must be 7 or 8 (with Contempt), got '
+                         f'{num_classes!r}')
+    return FER_CLASSES if num_classes == 7 else FER_CLASSES_8
+
+
+__all__ = ['FER_CLASSES', 'FER_CLASSES_8', 'fer_classes']

@@ -45,3 +45,15 @@ def check_landmarks(landmarks) -> np.ndarray:
     if not np.all(np.isfinite(lms)):
         raise ValueError(f'landmarks must be finite, got {lms.tolist()}.')
     return lms
+
+
+def landmarks_68_to_5(points: np.ndarray) -> np.ndarray:
+    """The 5 points of 68-point (iBUG 300-W) landmarks: the centres of the
+    image-left eye (points 36-41) and image-right eye (42-47), the nose tip
+    (30) and the mouth corners (48, 54)."""
+    pts = np.asarray(points, dtype=np.float64)
+    if pts.shape != (68, 2):
+        raise ValueError(f'expected 68 landmarks of shape (68, 2), got shape '
+                         f'{pts.shape}')
+    return np.stack([pts[36:42].mean(0), pts[42:48].mean(0), pts[30],
+                     pts[48], pts[54]])

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from mmsde.apis.kfold import fold_placeholders
 from mmsde.datasets import FER2013, MSDE, RAFDB, MaskedFERDataset
+from mmsde.datasets.affectnet import AFFECTNET_COLUMNS, read_affectnet_list
 from mmsde.datasets.checks import DataEntryError
 from mmsde.datasets.crop_manifest import read_manifest
 from mmsde.datasets.fer2013 import decode_pixels
@@ -25,7 +26,7 @@ from mmsde.datasets.msde import parse_msde_name
 
 FUZZ_EXAMPLES = dict(msde_name=1500, msde_pairs=2000, annotation=2500,
                      rafdb=1500, fer2013=1500, fold_option=1000,
-                     crop_manifest=1000)
+                     crop_manifest=1000, affectnet=1000)
 
 
 def fuzz(name):
@@ -254,3 +255,26 @@ def test_fuzzing_covers_ten_thousand_inputs():
 def test_fer2013_pixels_errors_name_the_line(pixels):
     with pytest.raises(DataEntryError, match='fer.csv:9'):
         decode_pixels(pixels, 'fer.csv:9')
+
+
+LANDMARKS = ';'.join(str(k) for k in range(136))
+VALID_AFFECTNET = (','.join(AFFECTNET_COLUMNS) + '\n'
+                   f'1/a.jpg,0,0,9,9,{LANDMARKS},3,0.5,0.1\n'
+                   '2/b.jpg,1,1,8,8,,10,-2,-2\n')
+
+
+@fuzz('affectnet')
+@given(text=inputs(VALID_AFFECTNET))
+def test_affectnet_list(text):
+    """Every data row parses (one row each, nothing dropped) or the list is
+    refused naming the file (and the line)."""
+    try:
+        rows = list(read_affectnet_list(text, 'training.csv'))
+    except Exception as err:  # noqa: B902  (the property under test)
+        assert_names(err, 'training.csv')
+        return
+    assert len(rows) == len(data_lines(text.lstrip('\ufeff'))) - 1
+    for source, row in rows:
+        assert source.startswith('training.csv:')
+        assert 0 <= row.expression <= 10 and min(row.box) >= 0
+        assert row.landmarks is None or row.landmarks.shape == (68, 2)
