@@ -52,8 +52,45 @@ def tiny_rafdb(tmp_path_factory, tiny_msde) -> Path:
         cv2.imwrite(str(root / 'Image' / 'aligned' / f'{name}_aligned.jpg'),
                     cv2.imread(str(png)))
         lines.append(f'{name}.jpg {int(png.name.split("_")[1]) + 1}')
+        masked_copy(tiny_msde, png, root / 'masked' / f'{name}_aligned.jpg')
     (root / 'EmoLabel' / 'list_patition_label.txt').write_text(
         '\n'.join(lines) + '\n')
+    return root
+
+
+def masked_copy(tiny_msde: Path, png: Path, target: Path) -> None:
+    """The masked image of a ``tiny_msde`` face, written as ``target``."""
+    import cv2
+    target.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(target), cv2.imread(str(tiny_msde / 'MSD-ME' / png.name)))
+
+
+@pytest.fixture(scope='session')
+def tiny_affectnet(tmp_path_factory, tiny_msde) -> Path:
+    """AffectNet's layout (CSV lists, ``Manually_Annotated_Images/``,
+    masked copies in ``masked/``) holding 28 faces of ``tiny_msde``, every
+    4th in the validation list, expression codes for its labels."""
+    import cv2
+    from mmsde.datasets.affectnet import (AFFECTNET_COLUMNS,
+                                          AFFECTNET_TO_FER_CLASSES)
+    root = tmp_path_factory.mktemp('tiny_affectnet')
+    lists = root / 'Manually_Annotated_file_lists'
+    lists.mkdir()
+    rows = {'training': [], 'validation': []}
+    faces = sorted((tiny_msde / 'MSD-E').glob('*.png'))[:28]
+    for k, png in enumerate(faces):
+        rel = f'{k % 3}/{png.stem}.jpg'
+        (root / 'Manually_Annotated_Images' / rel).parent.mkdir(
+            parents=True, exist_ok=True)
+        cv2.imwrite(str(root / 'Manually_Annotated_Images' / rel),
+                    cv2.imread(str(png)))
+        masked_copy(tiny_msde, png, root / 'masked' / rel)
+        code = AFFECTNET_TO_FER_CLASSES.index(int(png.name.split('_')[1]))
+        rows['validation' if k % 4 == 0 else 'training'].append(
+            f'{rel},0,0,112,112,,{code},0.0,0.0')
+    for name, lines in rows.items():
+        (lists / f'{name}.csv').write_text(
+            '\n'.join([','.join(AFFECTNET_COLUMNS)] + lines) + '\n')
     return root
 
 

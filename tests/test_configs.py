@@ -24,7 +24,7 @@ def test_configs_found():
 @pytest.mark.parametrize(
     'path', [p for p in CONFIGS if p.parent.name not in DETECTION_DIRS],
     ids=lambda p: p.stem)
-def test_config_builds(path, tiny_msde, tiny_rafdb):
+def test_config_builds(path, tiny_msde, tiny_rafdb, tiny_affectnet):
     cfg = Config.fromfile(str(path))
     assert cfg.default_scope == 'mmpretrain'
     assert cfg.custom_imports['imports'] == ['mmsde']
@@ -52,6 +52,8 @@ def test_config_builds(path, tiny_msde, tiny_rafdb):
             continue
         if dataset_cfg.type == 'RAFDB':  # its own layout, native split
             dataset_cfg.data_root = str(tiny_rafdb)
+        elif dataset_cfg.type == 'AffectNet':
+            dataset_cfg.data_root = str(tiny_affectnet)
         else:
             dataset_cfg.data_root = str(tiny_msde)
             dataset_cfg.num_folds = 5

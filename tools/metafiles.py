@@ -65,6 +65,7 @@ TRAINING_DATA = {
     SYNTHETIC_ROOTS['overlay']: f'{SYNTHETIC_MSDE} (overlay)',
     'data/msde': 'MSD-E',
     'data/rafdb': 'RAF-DB',
+    'data/affectnet': 'AffectNet',
     'data/WIDERFace': 'WIDER FACE',
     'data/face_scenes': 'Generated face scenes',
     'data/synthetic_identities': 'Synthetic identities',
@@ -108,6 +109,9 @@ FAMILIES = (
            ('logitkd_', 'featlogitkd_'),
            ('Distilling the Knowledge in a Neural Network',
             'https://arxiv.org/abs/1503.02531')),
+    # the paradigms on public sets with masked copies (mask_dataset.py)
+    Family('Masked Public Sets', 'masked_public',
+           ('resnet18_', 'paired-mse_', 'supcon-joint_'), MSDE_PAPER),
     Family('MTCNN', 'face_detection', ('mtcnn_', ),
            ('Joint Face Detection and Alignment using Multi-task Cascaded '
             'Convolutional Networks', 'https://arxiv.org/abs/1604.02878')),

@@ -8,6 +8,7 @@ from .base import MaskedFERBaseDataset
 from .checks import DataEntryError
 from .ckplus import CKPlus
 from .fer2013 import FER2013
+from .ferplus import FERPlus
 from .folds import split_subjects, subject_folds
 from .identity_writer import generate_synthetic_identities
 from .masked_fer import MaskedFERDataset
@@ -26,5 +27,5 @@ __all__ = [
     'generate_synthetic_msde', 'write_masked_pairs',
     'generate_synthetic_identities', 'convert_wider_face',
     'generate_face_scenes', 'TwinSampler', 'AffectNet',
-    'ClassBalancedSampler', 'CKPlus'
+    'ClassBalancedSampler', 'CKPlus', 'FERPlus'
 ]
