@@ -149,8 +149,12 @@ class FERPlus(MaskedFERBaseDataset):
     decoded image in ``img`` (uint8, 48x48x3 BGR) and
     ``img_path='fer2013.csv:<line>'``, like :class:`FER2013`; with
     ``masked_dir``, each kept row also has a masked sample
-    ``<data_root>/<masked_dir>/<Image name>`` to load from file. FERPlus has
-    no identities: ``subject`` and ``pair_id`` are the image name stem
+    ``<data_root>/<masked_dir>/<Image name>`` to load from file. A paired
+    sample has ``img=[non_masked, None]`` beside its two paths. Pipelines
+    start with ``LoadFaceImage`` (single views: it uses ``img`` when the
+    sample has it and reads the file otherwise) or ``LoadImagePair``
+    (``views='paired'``), not with ``LoadImageFromFile``. FERPlus has no
+    identities: ``subject`` and ``pair_id`` are the image name stem
     (``'fer0000000'``) and folds (``fold`` set) split images.
 
     Args:
@@ -337,7 +341,8 @@ class FERPlus(MaskedFERBaseDataset):
         return infos
 
     def get_data_info(self, idx: int) -> dict:
-        """Data info with the grey image expanded to 3-channel BGR and, for
+        """Data info with the grey image expanded to 3-channel BGR (for a
+        pair, its non-masked image; masked images stay files) and, for
         ``label_mode='probability'``, a ``gt_label`` drawn from the votes.
 
         Args:
@@ -347,8 +352,11 @@ class FERPlus(MaskedFERBaseDataset):
             dict: The sample.
         """
         info = super().get_data_info(idx)
-        if 'img' in info:
-            info['img'] = np.repeat(info['img'][..., None], 3, axis=2)
+        img = info.get('img')
+        if isinstance(img, list):  # a pair: [non_masked, None]
+            info['img'] = [_grey_to_bgr(view) for view in img]
+        elif img is not None:
+            info['img'] = _grey_to_bgr(img)
         if self.label_mode == 'probability':
             dist = info['label_dist'].astype(np.float64)
             info['gt_label'] = int(
@@ -361,6 +369,14 @@ class FERPlus(MaskedFERBaseDataset):
             f'Labels: \t{self.label_mode}, {self.num_classes} classes',
             f'Excluded rows: \t{dict(self.excluded)}',
         ]
+
+
+def _grey_to_bgr(img: Optional[np.ndarray]) -> Optional[np.ndarray]:
+    """A grey (H, W) image as 3-channel BGR, the grey value repeated; None
+    (an image read from file) and other images as they are."""
+    if img is None or img.ndim != 2:
+        return img
+    return np.repeat(img[..., None], 3, axis=2)
 
 
 def _csv_rows(text: str) -> Iterator[Tuple[int, List[str]]]:

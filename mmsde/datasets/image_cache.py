@@ -16,7 +16,7 @@ from mmengine.utils import ProgressBar
 Images = Union[np.ndarray, List[np.ndarray]]
 
 #: Loading transforms whose output the cache can stand in for.
-LOADERS = ('LoadImageFromFile', 'LoadImagePair')
+LOADERS = ('LoadImageFromFile', 'LoadFaceImage', 'LoadImagePair')
 #: Deterministic transforms that may follow the loader in the cached head.
 CACHEABLE = ('Resize', )
 

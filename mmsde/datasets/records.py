@@ -113,6 +113,10 @@ def make_pair(
         group: Tuple[str, List[FERRecord], List[FERRecord]]) -> List[dict]:
     """Data-contract dict of one pair, ``[non_masked, masked]``.
 
+    When a record holds its pixels (FERPlus's non-masked faces), the pair
+    also gets ``img=[non_masked, masked]``, None for a side to be read from
+    its file (``LoadImagePair`` loads it).
+
     Args:
         group (tuple): ``(pair_id, non_masked_records, masked_records)``.
 
@@ -140,11 +144,12 @@ def make_pair(
             f"pair '{pair_id}': {nm.img_path} (label {nm.gt_label}, subject "
             f'{nm.subject!r}) and {m.img_path} (label {m.gt_label}, subject '
             f'{m.subject!r}) disagree')
-    return [
-        dict(
-            img_path=[nm.img_path, m.img_path],
-            gt_label=int(nm.gt_label),
-            masked=(False, True),
-            subject=nm.subject,
-            pair_id=pair_id)
-    ]
+    info = dict(
+        img_path=[nm.img_path, m.img_path],
+        gt_label=int(nm.gt_label),
+        masked=(False, True),
+        subject=nm.subject,
+        pair_id=pair_id)
+    if nm.img is not None or m.img is not None:
+        info['img'] = [nm.img, m.img]
+    return [info]

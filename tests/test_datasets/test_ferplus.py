@@ -1,5 +1,6 @@
 from collections import Counter
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -345,3 +346,118 @@ def test_missing_pixels_file(mapping_root):
     (mapping_root / 'fer2013.csv').unlink()
     with pytest.raises(FileNotFoundError, match='fer2013.csv'):
         FERPlus(str(mapping_root))
+
+
+PACK = dict(type='PackInputs', algorithm_keys=('masked', 'subject', 'pair_id'))
+# (w, h): not square, so that a transposed image would not pass
+SCALE = (40, 32)
+
+
+def write_masked_copies(root):
+    """48x48 masked copies of rows 0..2 as ``mask_dataset`` writes them:
+    single-channel grey PNGs (rows 0 and 2) or BGR (row 1). Returns the
+    expected BGR image of each copy, by pair id."""
+    (root / 'masked').mkdir()
+    expected = {}
+    for i in range(3):
+        rng = np.random.default_rng(100 + i)
+        shape = (48, 48, 3) if i == 1 else (48, 48)
+        face = rng.integers(0, 256, shape, np.uint8)
+        path = str(root / 'masked' / name(i))
+        assert cv2.imwrite(path, face)
+        assert cv2.imread(path, cv2.IMREAD_UNCHANGED).shape == shape
+        bgr = face if i == 1 else np.stack([face] * 3, axis=2)
+        np.testing.assert_array_equal(cv2.imread(path), bgr)
+        expected[f'fer{i:07d}'] = bgr
+    return expected
+
+
+def expected_inputs(bgr: np.ndarray) -> torch.Tensor:
+    """What Resize + PackInputs make of a BGR image, computed with cv2."""
+    resized = cv2.resize(bgr, SCALE, interpolation=cv2.INTER_LINEAR)
+    return torch.from_numpy(resized.transpose(2, 0, 1).copy())
+
+
+@pytest.fixture
+def masked_root(tmp_path, fer_data):
+    root = write_ferplus(tmp_path, fer_data, MAPPING_ROWS[:3])
+    masked = write_masked_copies(root)
+    non_masked = {
+        f'fer{i:07d}': np.stack([fer_data.fer2013_pixels(i)] * 3, axis=2)
+        for i in range(3)
+    }
+    return root, non_masked, masked
+
+
+def test_both_views_through_a_real_pipeline(masked_root):
+    """views='both': one pipeline takes the CSV pixels of the non-masked
+    samples and reads the masked copies from their files."""
+    root, non_masked, masked = masked_root
+    ds = FERPlus(
+        str(root),
+        masked_dir='masked',
+        views='both',
+        pipeline=[
+            dict(type='LoadFaceImage'),
+            dict(type='Resize', scale=SCALE), PACK
+        ])
+    assert len(ds) == 6
+    seen = set()
+    for i in range(len(ds)):
+        packed = ds[i]
+        sample = packed['data_samples']
+        inputs = packed['inputs']
+        assert inputs.shape == (3, 32, 40) and inputs.dtype == torch.uint8
+        source = masked if sample.masked else non_masked
+        torch.testing.assert_close(inputs,
+                                   expected_inputs(source[sample.pair_id]),
+                                   rtol=0, atol=0)
+        assert sample.subject == sample.pair_id
+        assert sample.gt_label.tolist() == [
+            SAME_CLASS[COLUMNS[int(sample.pair_id[3:])]][1]
+        ]
+        seen.add((sample.pair_id, sample.masked))
+    assert seen == {(f'fer{i:07d}', m) for i in range(3) for m in (0, 1)}
+
+
+@pytest.mark.parametrize('label_mode',
+                         ['majority', 'crossentropy', 'probability'])
+def test_paired_views_through_a_real_pipeline(masked_root, label_mode):
+    """views='paired': [CSV pixels, masked file] loaded, resized alike and
+    packed as two (3, H, W) tensors; the label modes work on pairs."""
+    root, non_masked, masked = masked_root
+    ds = FERPlus(
+        str(root),
+        masked_dir='masked',
+        views='paired',
+        label_mode=label_mode,
+        pipeline=[
+            dict(type='LoadImagePair'),
+            dict(
+                type='PairedTransform',
+                transforms=[dict(type='Resize', scale=SCALE)]), PACK
+        ])
+    assert len(ds) == 3
+    for i in range(3):
+        pair_id = f'fer{i:07d}'
+        info = ds.get_data_info(i)
+        assert info['pair_id'] == pair_id
+        assert info['img'][1] is None and info['img'][0].shape == (48, 48, 3)
+        packed = ds[i]
+        sample = packed['data_samples']
+        assert isinstance(packed['inputs'], list)
+        assert len(packed['inputs']) == 2
+        for inputs, source in zip(packed['inputs'], (non_masked, masked)):
+            assert inputs.shape == (3, 32, 40)
+            torch.testing.assert_close(inputs,
+                                       expected_inputs(source[pair_id]),
+                                       rtol=0, atol=0)
+        assert (sample.pair_id, sample.subject) == (pair_id, pair_id)
+        assert tuple(sample.masked) == (False, True)
+        label = SAME_CLASS[COLUMNS[i]][1]
+        assert sample.gt_label.tolist() == [label]
+        if label_mode == 'crossentropy':
+            assert torch.equal(sample.gt_score,
+                               torch.eye(8)[label])  # one-hot: 8 of 8
+        else:
+            assert 'gt_score' not in sample

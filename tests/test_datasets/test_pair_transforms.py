@@ -117,3 +117,41 @@ def test_errors_name_the_problem(pair_paths):
         LoadImagePair()(dict(img_path=pair_paths[0]))
     with pytest.raises(TypeError, match='LoadImagePair'):
         PairedTransform(AUGMENT)(dict(img=np.zeros((8, 8, 3), np.uint8)))
+
+
+def test_load_image_pair_uses_images_in_memory(pair_paths):
+    """An array in img is used (grey expanded to BGR), None is loaded."""
+    grey = cv2.imread(pair_paths[0], cv2.IMREAD_GRAYSCALE)
+    masked = cv2.imread(pair_paths[1])
+    results = LoadImagePair()(dict(img_path=['fer2013.csv:2', pair_paths[1]],
+                                   img=[grey, None]))
+    nm, m = results['img']
+    assert nm.shape == m.shape == (64, 64, 3)
+    for c in range(3):
+        np.testing.assert_array_equal(nm[..., c], grey)
+    np.testing.assert_array_equal(m, masked)
+    assert results['img_shape'] == results['ori_shape'] == (64, 64)
+    # the other side in memory, an array used as is
+    results = LoadImagePair()(dict(img_path=[pair_paths[0], 'm.png'],
+                                   img=(None, masked)))
+    np.testing.assert_array_equal(results['img'][0],
+                                  cv2.imread(pair_paths[0]))
+    np.testing.assert_array_equal(results['img'][1], masked)
+    # None for both: both loaded, as without img
+    results = LoadImagePair()(dict(img_path=pair_paths, img=[None, None]))
+    np.testing.assert_array_equal(results['img'][1], masked)
+
+
+def test_load_image_pair_in_memory_errors(pair_paths):
+    small = np.zeros((8, 8), np.uint8)
+    with pytest.raises(ValueError, match='differ in size'):
+        LoadImagePair()(dict(img_path=pair_paths, img=[small, None]))
+    for bad in (small, [small], [small, 'x']):
+        with pytest.raises(ValueError,
+                           match='img = \\[non_masked, masked\\]'):
+            LoadImagePair()(dict(img_path=pair_paths, img=bad))
+
+
+def test_load_image_pair_ignore_empty(pair_paths, tmp_path):
+    paths = [pair_paths[0], str(tmp_path / 'missing.png')]
+    assert LoadImagePair(ignore_empty=True)(dict(img_path=paths)) is None

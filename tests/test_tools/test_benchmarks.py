@@ -162,3 +162,15 @@ def test_inference_memory_prints_peak_rss_per_count(tmp_path):
         assert 200 < int(rss) < 8000  # a real process's MiB
         assert abs(int(count) / float(seconds) - float(rate)) < 0.2
     assert 'inference_memory.py' in out.read_text()
+
+
+def test_masking_speed_prints_images_per_second():
+    proc = run_tool('python', 'tools/benchmark/masking_speed.py', '--images',
+                    '4', '--rounds', '1', '--cases', 'template', 'grey48')
+    rows = re.findall(r'^\| (\d+x\d+)(?: grey)? \| aligned template \| '
+                      r'([\d.]+) \| ([\d.]+) \| (\d+) of 4 \|$', proc.stdout,
+                      re.M)
+    assert [r[0] for r in rows[-2:]] == ['112x112', '48x48']
+    for _, rate, seconds, masked in rows[-2:]:
+        assert float(rate) == pytest.approx(4 / float(seconds), rel=0.2)
+        assert masked == '4'  # the template always gives landmarks

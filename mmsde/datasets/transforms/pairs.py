@@ -2,11 +2,12 @@
 ``[non_masked, masked]``.
 
 A paired sample's ``img_path`` (and, after loading, ``img``) is a list of two
-entries in that fixed order. :class:`LoadImagePair` loads both and
-:class:`PairedTransform` runs any MMPretrain/MMCV pipeline on each image with
-the same random draws, so that flips, crops, colour and affine parameters are
-identical for the two images. ``PackInputs`` then packs the list as a list of
-two tensors, like MMPretrain's multi-view inputs.
+entries in that fixed order; a sample may already hold some of its images in
+memory (``img``, None for a side read from file). :class:`LoadImagePair`
+loads both and :class:`PairedTransform` runs any MMPretrain/MMCV pipeline on
+each image with the same random draws, so that flips, crops, colour and
+affine parameters are identical for the two images. ``PackInputs`` then
+packs the list as a list of two tensors, like MMPretrain's multi-view inputs.
 """
 import random
 from copy import deepcopy
@@ -16,6 +17,8 @@ import numpy as np
 import torch
 from mmcv.transforms import BaseTransform, Compose
 from mmpretrain.registry import TRANSFORMS
+
+from .loading import LoadFaceImage
 
 #: Keys that every view shares after the inner pipeline (geometry metadata).
 _SHARED_KEYS = ('img_shape', 'ori_shape', 'scale_factor', 'flip',
@@ -40,7 +43,14 @@ class _RandomState:
 class LoadImagePair(BaseTransform):
     """Load the two images of a paired sample.
 
-    Required keys: ``img_path`` (a list of two paths).
+    Each image is taken from ``results['img']`` when the sample holds it in
+    memory (FERPlus's non-masked faces), in the layout the file loader
+    would give (a grey (H, W) array becomes 3-channel BGR, see
+    :class:`LoadFaceImage`), and otherwise loaded from its path with MMCV's
+    ``LoadImageFromFile``.
+
+    Required keys: ``img_path`` (a list of two paths); optionally ``img``
+    (a list of two entries, each an array or None to load from its path).
     Added keys: ``img`` (a list of two arrays), ``img_shape``, ``ori_shape``.
 
     Args:
@@ -50,16 +60,30 @@ class LoadImagePair(BaseTransform):
 
     def __init__(self, **load_kwargs) -> None:
         self.load_kwargs = load_kwargs
-        self.loader = TRANSFORMS.build(
-            dict(type='LoadImageFromFile', **load_kwargs))
+        self.loader = LoadFaceImage(**load_kwargs)
 
-    def transform(self, results: dict) -> dict:
+    def transform(self, results: dict) -> Optional[dict]:
         paths = results['img_path']
         if isinstance(paths, str) or len(paths) != 2:
             raise ValueError(
                 f'LoadImagePair needs img_path = [non_masked, masked], got '
                 f'{paths!r}; use LoadImageFromFile for single images')
-        images = [self.loader(dict(img_path=p))['img'] for p in paths]
+        given = results.get('img')
+        if given is None:
+            given = [None, None]
+        elif (not isinstance(given, (list, tuple)) or len(given) != 2
+              or not all(img is None or isinstance(img, np.ndarray)
+                         for img in given)):
+            raise ValueError(
+                'LoadImagePair needs img = [non_masked, masked] (each an '
+                f'array, or None to load it from img_path {paths!r}), got '
+                f'{_describe(given)}; use LoadFaceImage for single images')
+        images = []
+        for img, path in zip(given, paths):
+            view = self.loader(dict(img_path=path, img=img))
+            if view is None:  # ignore_empty and an unreadable file
+                return None
+            images.append(view['img'])
         shapes = {img.shape[:2] for img in images}
         if len(shapes) != 1:
             raise ValueError(f'the two images of pair {paths} differ in size '
@@ -131,6 +155,14 @@ def build_pipeline(transforms: Sequence) -> Compose:
     return Compose([
         TRANSFORMS.build(t) if isinstance(t, dict) else t for t in transforms
     ])
+
+
+def _describe(images) -> str:
+    """Short description of a malformed ``img`` entry, for messages."""
+    if isinstance(images, (list, tuple)):
+        return (f'a {type(images).__name__} of {len(images)}: '
+                f'{[type(img).__name__ for img in images]}')
+    return type(images).__name__
 
 
 def _without_img(results: dict) -> dict:
