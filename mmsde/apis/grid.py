@@ -1,0 +1,251 @@
+"""Experiments as data: a grid of methods x folds x seeds, read from a spec.
+
+A grid spec is an MMEngine config file with one ``grid`` dict::
+
+    grid = dict(
+        name='masked-rafdb',
+        methods=dict(
+            nonmasked=dict(config='mmsde::masked_public/resnet18_..._'
+                           'rafdb-masked-nonmasked.py'),
+            featkd=dict(config='configs/distillation/featkd_....py',
+                        cfg_options={'model.teacher_ckpt':
+                                     '{work_dir:nonmasked}/best.pth'},
+                        after=['nonmasked'])),
+        folds=[0, 1, 2, 3, 4], num_folds=10, seeds=[0],
+        precision='config',               # 'fp32', 'bf16' (--amp)
+        references=['nonmasked'],         # fold-paired comparisons
+        data_root=None,                   # replaces every dataloader's
+        budget_hours=None,                # --dry-run checks an estimate
+        work_dir='work_dirs/grids/masked-rafdb',
+        record_dir='docs/grids/masked-rafdb')
+
+A run is one ``(method, fold, seed)``; its options may name ``{fold}``,
+``{seed}`` and ``{work_dir:<method>}`` (the fold's work dir of a method
+listed in ``after``, which runs first). :func:`fingerprint` says exactly
+what a run is (the resolved config's hash included), so a record made for
+something else is stale, never reused.
+"""
+import hashlib
+import json
+import os.path as osp
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from mmengine.config import Config
+
+from mmsde.utils.bundled import resolve_config
+
+from .kfold import fold_options
+
+#: 'config': as the config trains (the synthetic configs: bfloat16 where
+#: the CPU has it); 'fp32' switches a BF16OptimWrapper off; 'bf16' trains
+#: with --amp (bfloat16 autocast on CPUs, AMP on GPUs)
+PRECISIONS = ('config', 'fp32', 'bf16')
+PLACEHOLDER = re.compile(r'\{work_dir:([^}]+)\}')
+SPEC_KEYS = ('name', 'methods', 'folds', 'num_folds', 'seeds', 'precision',
+             'references', 'data_root', 'budget_hours', 'work_dir',
+             'record_dir')
+DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+@dataclass(frozen=True)
+class GridMethod:
+    """One row of the grid: a config, its options, the rows it needs."""
+    name: str
+    config: str
+    cfg_options: dict = field(default_factory=dict)
+    after: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunEntry:
+    """One run of the grid."""
+    method: str
+    fold: int
+    seed: int
+
+    @property
+    def key(self) -> str:
+        """``<method>/seed<s>/fold<k>``: its record's and work dir's name."""
+        return f'{self.method}/seed{self.seed}/fold{self.fold}'
+
+
+@dataclass
+class GridSpec:
+    """A grid read from its spec file (:func:`load_spec`)."""
+    name: str
+    methods: Dict[str, GridMethod]
+    folds: List[int]
+    num_folds: int
+    seeds: List[int]
+    precision: str
+    references: List[str]
+    data_root: Optional[str]
+    budget_hours: Optional[float]
+    work_dir: str
+    record_dir: str
+    path: str = ''
+
+    def entries(self, methods: Optional[Sequence[str]] = None,
+                folds: Optional[Sequence[int]] = None) -> List[RunEntry]:
+        """The runs, the methods a run needs first; ``methods`` / ``folds``
+        select some (with the methods they need)."""
+        chosen = self._with_needs(methods or list(self.methods))
+        folds = list(folds) if folds is not None else self.folds
+        unknown = sorted(set(folds) - set(self.folds))
+        if unknown:
+            raise ValueError(f'{self.path}: folds {unknown} are not in the '
+                             f'grid (folds={self.folds})')
+        return [RunEntry(m, k, s) for m in self.order() if m in chosen
+                for k in folds for s in self.seeds]
+
+    def order(self) -> List[str]:
+        """Methods in run order: each after the methods it needs."""
+        done: List[str] = []
+        while len(done) < len(self.methods):
+            ready = [m for m, spec in self.methods.items() if m not in done
+                     and all(a in done for a in spec.after)]
+            if not ready:
+                loop = [m for m in self.methods if m not in done]
+                raise ValueError(f'{self.path}: grid.methods {loop} need '
+                                 'each other (after=... forms a loop)')
+            done += ready
+        return done
+
+    def depth(self, method: str) -> int:
+        """0 for a method that needs none, else 1 + its needs' depth."""
+        after = self.methods[method].after
+        return 1 + max(map(self.depth, after)) if after else 0
+
+    def _with_needs(self, methods: Sequence[str]) -> set:
+        unknown = [m for m in methods if m not in self.methods]
+        if unknown:
+            raise ValueError(f'{self.path}: methods {unknown} are not in '
+                             f'grid.methods {list(self.methods)}')
+        chosen = set()
+        stack = list(methods)
+        while stack:
+            name = stack.pop()
+            if name not in chosen:
+                chosen.add(name)
+                stack += self.methods[name].after
+        return chosen
+
+    def run_dir(self, entry: RunEntry) -> str:
+        """The run's work dir (relative to the working directory)."""
+        return osp.join(self.work_dir, entry.method, f'seed{entry.seed}')
+
+    def record_path(self, entry: RunEntry) -> str:
+        return osp.join(self.record_dir, f'{entry.key}.json')
+
+
+def _fail(path: str, message: str):
+    raise ValueError(f'{path}: {message}')
+
+
+def load_spec(path: str) -> GridSpec:
+    """Read and check a grid spec; every error names the file and key."""
+    grid = Config.fromfile(path).get('grid')
+    if not isinstance(grid, dict):
+        _fail(path, 'no `grid = dict(...)` in the spec')
+    unknown = sorted(set(grid) - set(SPEC_KEYS))
+    if unknown:
+        _fail(path, f'grid has unknown keys {unknown}; known: {SPEC_KEYS}')
+    for key in ('name', 'methods', 'folds', 'work_dir', 'record_dir'):
+        if key not in grid:
+            _fail(path, f'grid.{key} is required')
+    methods = {}
+    for name, method in dict(grid['methods']).items():
+        if not isinstance(method, dict) or 'config' not in method:
+            _fail(path, f'grid.methods.{name} needs config=...')
+        extra = sorted(set(method) - {'config', 'cfg_options', 'after'})
+        if extra:
+            _fail(path, f'grid.methods.{name} has unknown keys {extra}')
+        after = tuple(method.get('after', ()))
+        missing = [a for a in after if a not in grid['methods']]
+        if missing:
+            _fail(path, f'grid.methods.{name}.after names {missing}, which '
+                  'are not methods of the grid')
+        methods[name] = GridMethod(name, method['config'],
+                                   dict(method.get('cfg_options') or {}),
+                                   after)
+    num_folds = int(grid.get('num_folds', 10))
+    folds = [int(k) for k in grid['folds']]
+    bad = [k for k in folds if not 0 <= k < num_folds]
+    if bad:
+        _fail(path, f'grid.folds {bad} are outside 0..{num_folds - 1}')
+    precision = grid.get('precision', 'config')
+    if precision not in PRECISIONS:
+        _fail(path, f'grid.precision must be one of {PRECISIONS}, got '
+              f'{precision!r}')
+    references = list(grid.get('references', ()))
+    missing = [r for r in references if r not in methods]
+    if missing:
+        _fail(path, f'grid.references {missing} are not grid.methods')
+    for key in ('work_dir', 'record_dir'):
+        if osp.isabs(grid[key]):
+            _fail(path, f'grid.{key} must be relative (records hold '
+                  f'relative paths only), got {grid[key]}')
+    spec = GridSpec(grid['name'], methods, folds, num_folds,
+                    [int(s) for s in grid.get('seeds', [0])], precision,
+                    references, grid.get('data_root'),
+                    grid.get('budget_hours'), grid['work_dir'],
+                    grid['record_dir'], path)
+    spec.order()  # refuses a loop of needs now
+    return spec
+
+
+def resolve_options(spec: GridSpec, entry: RunEntry) -> dict:
+    """The run's ``cfg_options``: the method's, placeholders filled, plus
+    its seed and the grid's data root."""
+    method = spec.methods[entry.method]
+    options = {}
+    for key, value in method.cfg_options.items():
+        if isinstance(value, str):
+            value = value.replace('{fold}', str(entry.fold)).replace(
+                '{seed}', str(entry.seed))
+            for need in PLACEHOLDER.findall(value):
+                if need not in method.after:
+                    _fail(spec.path, f'grid.methods.{entry.method}: '
+                          f'{{work_dir:{need}}} needs after=[{need!r}]')
+                need_dir = osp.join(spec.run_dir(RunEntry(
+                    need, entry.fold, entry.seed)), f'fold{entry.fold}')
+                value = value.replace(f'{{work_dir:{need}}}', need_dir)
+        options[key] = value
+    options['randomness.seed'] = entry.seed
+    if spec.precision == 'fp32' and 'enabled' in base_config(
+            method.config).get('optim_wrapper', {}):
+        options['optim_wrapper.enabled'] = False
+    if spec.data_root:
+        options.update({f'{loader}.dataset.data_root': spec.data_root
+                        for loader in DATALOADERS})
+    return options
+
+
+@lru_cache(maxsize=None)
+def base_config(config: str) -> Config:
+    """A method's config as its file says (read once)."""
+    return Config.fromfile(str(resolve_config(config)))
+
+
+def resolved_config(spec: GridSpec, entry: RunEntry) -> Config:
+    """The config the run trains: options and fold applied."""
+    cfg = base_config(spec.methods[entry.method].config).copy()
+    cfg.merge_from_dict(resolve_options(spec, entry))
+    cfg.merge_from_dict(fold_options(cfg, entry.fold, spec.num_folds))
+    return cfg
+
+
+def fingerprint(spec: GridSpec, entry: RunEntry) -> dict:
+    """What a run is: a record with another fingerprint is stale. The
+    config's hash is over its resolved text (every base and option)."""
+    text = resolved_config(spec, entry).pretty_text
+    return dict(method=entry.method,
+                config=spec.methods[entry.method].config,
+                config_hash=hashlib.sha256(text.encode()).hexdigest()[:16],
+                cfg_options=json.loads(json.dumps(
+                    resolve_options(spec, entry), default=str)),
+                fold=entry.fold, num_folds=spec.num_folds, seed=entry.seed,
+                precision=spec.precision)
