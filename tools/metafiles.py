@@ -509,10 +509,12 @@ def readme_text(path: str, meta: dict) -> str:
 # --- the files ---------------------------------------------------------------
 
 def config_folders(root: str) -> List[str]:
-    """The config folders that hold model configs."""
+    """The config folders that hold model configs (not ``_base_``, not the
+    grid specs of ``grids``)."""
     folders = {osp.basename(osp.dirname(p)) for p in glob.glob(
         osp.join(glob.escape(root), 'configs', '*', '*.py'))}
-    return sorted(f for f in folders if not f.startswith('_'))
+    return sorted(f for f in folders
+                  if not f.startswith('_') and f != 'grids')
 
 
 def generate(root: str) -> Dict[str, str]:

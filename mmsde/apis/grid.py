@@ -11,7 +11,7 @@ A grid spec is an MMEngine config file with one ``grid`` dict::
                         cfg_options={'model.teacher_ckpt':
                                      '{work_dir:nonmasked}/best.pth'},
                         after=['nonmasked'])),
-        folds=[0, 1, 2, 3, 4], num_folds=10, seeds=[0],
+        folds=[0, 1, 2, 3, 4], num_folds=10, seeds=[0],  # None: native
         precision='config',               # 'fp32', 'bf16' (--amp)
         references=['nonmasked'],         # fold-paired comparisons
         data_root=None,                   # replaces every dataloader's
@@ -37,7 +37,7 @@ from mmengine.config import Config
 
 from mmsde.utils.bundled import resolve_config
 
-from .kfold import fold_options
+from .kfold import fold_dir_name, fold_options
 
 #: 'config': as the config trains (the synthetic configs: bfloat16 where
 #: the CPU has it); 'fp32' switches a BF16OptimWrapper off; 'bf16' trains
@@ -63,13 +63,14 @@ class GridMethod:
 class RunEntry:
     """One run of the grid."""
     method: str
-    fold: int
+    fold: Optional[int]  # None: the dataset's native split
     seed: int
 
     @property
     def key(self) -> str:
-        """``<method>/seed<s>/fold<k>``: its record's and work dir's name."""
-        return f'{self.method}/seed{self.seed}/fold{self.fold}'
+        """``<method>/seed<s>/fold<k>`` (``.../native``): its record's
+        name."""
+        return f'{self.method}/seed{self.seed}/{fold_dir_name(self.fold)}'
 
 
 @dataclass
@@ -77,7 +78,7 @@ class GridSpec:
     """A grid read from its spec file (:func:`load_spec`)."""
     name: str
     methods: Dict[str, GridMethod]
-    folds: List[int]
+    folds: List[Optional[int]]
     num_folds: int
     seeds: List[int]
     precision: str
@@ -93,7 +94,7 @@ class GridSpec:
         """The runs, the methods a run needs first; ``methods`` / ``folds``
         select some (with the methods they need)."""
         chosen = self._with_needs(methods or list(self.methods))
-        folds = list(folds) if folds is not None else self.folds
+        folds = list(folds) if folds else self.folds
         unknown = sorted(set(folds) - set(self.folds))
         if unknown:
             raise ValueError(f'{self.path}: folds {unknown} are not in the '
@@ -172,8 +173,9 @@ def load_spec(path: str) -> GridSpec:
                                    dict(method.get('cfg_options') or {}),
                                    after)
     num_folds = int(grid.get('num_folds', 10))
-    folds = [int(k) for k in grid['folds']]
-    bad = [k for k in folds if not 0 <= k < num_folds]
+    folds = [None] if grid['folds'] is None else \
+        [int(k) for k in grid['folds']]
+    bad = [k for k in folds if k is not None and not 0 <= k < num_folds]
     if bad:
         _fail(path, f'grid.folds {bad} are outside 0..{num_folds - 1}')
     precision = grid.get('precision', 'config')
@@ -204,14 +206,16 @@ def resolve_options(spec: GridSpec, entry: RunEntry) -> dict:
     options = {}
     for key, value in method.cfg_options.items():
         if isinstance(value, str):
-            value = value.replace('{fold}', str(entry.fold)).replace(
+            fold = 'native' if entry.fold is None else str(entry.fold)
+            value = value.replace('{fold}', fold).replace(
                 '{seed}', str(entry.seed))
             for need in PLACEHOLDER.findall(value):
                 if need not in method.after:
                     _fail(spec.path, f'grid.methods.{entry.method}: '
                           f'{{work_dir:{need}}} needs after=[{need!r}]')
                 need_dir = osp.join(spec.run_dir(RunEntry(
-                    need, entry.fold, entry.seed)), f'fold{entry.fold}')
+                    need, entry.fold, entry.seed)),
+                    fold_dir_name(entry.fold))
                 value = value.replace(f'{{work_dir:{need}}}', need_dir)
         options[key] = value
     options['randomness.seed'] = entry.seed
@@ -234,7 +238,8 @@ def resolved_config(spec: GridSpec, entry: RunEntry) -> Config:
     """The config the run trains: options and fold applied."""
     cfg = base_config(spec.methods[entry.method].config).copy()
     cfg.merge_from_dict(resolve_options(spec, entry))
-    cfg.merge_from_dict(fold_options(cfg, entry.fold, spec.num_folds))
+    if entry.fold is not None:
+        cfg.merge_from_dict(fold_options(cfg, entry.fold, spec.num_folds))
     return cfg
 
 

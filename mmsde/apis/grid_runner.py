@@ -24,7 +24,7 @@ from mmsde.utils.atomic import atomic_path
 from .grid import GridSpec, RunEntry, fingerprint, load_spec, resolve_options
 from .grid_records import (code_state, environment, failure_path,
                            read_record, run_state, write_record)
-from .kfold import RESULT_FILE, run_fold
+from .kfold import RESULT_FILE, fold_dir_name, run_fold
 
 MARKER = 'grid_run.json'
 FACTS = ('params', 'precision', 'train_images', 'train_seconds', 'seconds')
@@ -34,9 +34,11 @@ def parse_key(key: str) -> RunEntry:
     """``METHOD/seedS/foldK`` -> :class:`RunEntry`."""
     try:
         method, seed, fold = key.rsplit('/', 2)
-        if not (seed.startswith('seed') and fold.startswith('fold')):
+        if not (seed.startswith('seed') and (
+                fold.startswith('fold') or fold == 'native')):
             raise ValueError
-        return RunEntry(method, int(fold[4:]), int(seed[4:]))
+        return RunEntry(method, None if fold == 'native' else int(fold[4:]),
+                        int(seed[4:]))
     except ValueError:
         raise ValueError(f'{key!r} is not a run key METHOD/seedS/foldK') \
             from None
@@ -67,7 +69,7 @@ def run_entry(spec_path: str, key: str) -> dict:
     wanted = fingerprint(spec, entry)
     code = code_state()
     record_path = spec.record_path(entry)
-    fold_dir = osp.join(spec.run_dir(entry), f'fold{entry.fold}')
+    fold_dir = osp.join(spec.run_dir(entry), fold_dir_name(entry.fold))
     marker = dict(run=wanted, source_hash=code['source_hash'])
     if read_record(osp.join(fold_dir, MARKER)) != marker and \
             osp.isdir(fold_dir):

@@ -66,10 +66,16 @@ def fold_placeholders(cfg_options: Optional[dict], fold: int
     }
 
 
-def run_fold(config: str, work_dir: str, fold: int, num_folds: int,
-             cfg_options: Optional[dict] = None, launcher: str = 'none',
-             amp: bool = False) -> dict:
-    """Train and test one fold; results go to ``<work_dir>/fold<k>/``.
+def fold_dir_name(fold: Optional[int]) -> str:
+    """``fold<k>``, or ``native`` for the dataset's own split."""
+    return 'native' if fold is None else f'fold{fold}'
+
+
+def run_fold(config: str, work_dir: str, fold: Optional[int],
+             num_folds: int, cfg_options: Optional[dict] = None,
+             launcher: str = 'none', amp: bool = False) -> dict:
+    """Train and test one fold; results go to ``<work_dir>/fold<k>/``
+    (``fold=None``: the dataset's native split, in ``<work_dir>/native/``).
 
     A fold whose result file exists is not run again; an interrupted one
     resumes from the last checkpoint in its folder (the result file is
@@ -78,7 +84,7 @@ def run_fold(config: str, work_dir: str, fold: int, num_folds: int,
     Returns:
         The fold's test metrics (scalars only).
     """
-    fold_dir = osp.join(work_dir, f'fold{fold}')
+    fold_dir = osp.join(work_dir, fold_dir_name(fold))
     result_file = osp.join(fold_dir, RESULT_FILE)
     if osp.isfile(result_file):
         with open(result_file) as f:
@@ -87,7 +93,8 @@ def run_fold(config: str, work_dir: str, fold: int, num_folds: int,
     cfg = load_config(config, work_dir=fold_dir,
                       cfg_options=fold_placeholders(cfg_options, fold),
                       launcher=launcher, amp=amp, resume='auto')
-    cfg.merge_from_dict(fold_options(cfg, fold, num_folds))
+    if fold is not None:
+        cfg.merge_from_dict(fold_options(cfg, fold, num_folds))
     start = time.perf_counter()
     metrics = train_and_test(cfg)
     run_facts = {key: metrics.pop(key) for key in RUN_FACTS}

@@ -156,3 +156,35 @@ def test_slurm_job_arrays_per_wave_with_dependencies(tmp_path, monkeypatch):
             assert line in script, line
     assert '--dependency' not in first
     assert '#SBATCH --dependency=afterok:101' in second
+
+
+@pytest.mark.parametrize('spec', sorted(
+    (Path(__file__).resolve().parents[2] / 'configs' / 'grids').glob('*.py')),
+    ids=lambda p: p.stem)
+def test_shipped_specs_load_and_resolve(spec):
+    """Every shipped spec loads, orders its methods and resolves every
+    run's config (the data need not be there)."""
+    grid = load_spec(str(spec))
+    entries = grid.entries()
+    assert len(entries) == len(grid.methods) * len(grid.folds) * len(
+        grid.seeds)
+    for entry in entries[::max(1, len(entries) // 20)]:
+        wanted = fingerprint(grid, entry)
+        assert absolute_paths(wanted) == []
+        assert wanted['config'].startswith('mmsde::')
+
+
+def test_native_split_runs_have_their_own_key(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'tiny.py').write_text(TINY)
+    (tmp_path / 'spec.py').write_text('''grid = dict(
+    name='n', folds=None, seeds=[1, 2], methods=dict(a=dict(config='tiny.py',
+    cfg_options={'note': 'f{fold}'})), work_dir='w', record_dir='r')
+''')
+    from mmsde.apis.grid_runner import parse_key
+    spec = load_spec(str(tmp_path / 'spec.py'))
+    assert [e.key for e in spec.entries()] == ['a/seed1/native',
+                                               'a/seed2/native']
+    assert parse_key('a/seed2/native') == RunEntry('a', None, 2)
+    assert resolve_options(spec, RunEntry('a', None, 1))['note'] == 'fnative'
+    assert fingerprint(spec, RunEntry('a', None, 1))['fold'] is None
