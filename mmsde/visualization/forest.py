@@ -61,8 +61,9 @@ def draw_forest(runs: Dict[str, Sequence[dict]], reference: str,
                         fmt='o', color=color, capsize=3, zorder=3)
             label = 'n/a' if math.isnan(p) else f'p={p:.2g}'
             ax.annotate(label, (1.0, y), xycoords=('axes fraction', 'data'),
-                        xytext=(-2, -3), textcoords='offset points',
-                        ha='right', fontsize=7, color='0.3')
+                        xytext=(3, -3), textcoords='offset points',
+                        ha='left', fontsize=7, color='0.3',
+                        annotation_clip=False)
         ax.axvline(0, color='0.3', lw=0.8, ls='--')
         ax.set_title(metric, fontsize=9)
         ax.set_xlabel(f'difference to {reference} (points)', fontsize=8)
