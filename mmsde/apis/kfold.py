@@ -23,6 +23,7 @@ from scipy import stats
 
 from mmsde.utils.atomic import atomic_path
 
+from .grid_records import code_state, environment
 from .runner import load_config, train_and_test
 
 SPLITS = ('train', 'val', 'test')
@@ -106,6 +107,8 @@ def run_fold(config: str, work_dir: str, fold: Optional[int],
                            # no path of the machine that made it
                            checkpoint=osp.basename(metrics['checkpoint']),
                            seconds=round(time.perf_counter() - start, 1),
+                           seed=cfg.get('randomness', {}).get('seed'),
+                           code=code_state(), **environment(),
                            **run_facts, metrics=scalars), f, indent=2)
     return scalars
 
