@@ -1,12 +1,7 @@
 # The MSD-E authors' paired scheme on masked AffectNet: both images of each
 # [non_masked, masked] pair through one ResNet-18 (MS-Celeb-1M weights);
 # loss = MSE(normalised layer4 maps) + CE_nm + CE_m; 224 px, Adam 24 epochs.
-_base_ = [
-    '../_base_/models/resnet18_fer_msceleb.py',
-    '../_base_/datasets/affectnet_masked.py',
-    '../_base_/schedules/adam_24e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = './resnet18_1xb96-adam-24e_affectnet-masked-nonmasked.py'
 
 model = dict(
     type='PairedClassifier',
@@ -15,6 +10,3 @@ model = dict(
 train_dataloader = dict(
     dataset=dict(views='paired',
                  pipeline={{_base_.paired_train_pipeline}}))
-
-# val is the test split here: keep the last checkpoint, pick none on it
-default_hooks = dict(checkpoint=dict(save_best=None))
