@@ -13,7 +13,6 @@ Examples:
     python tools/grid.py summarize SPEC    # tables and forest plots
 """
 import argparse
-import math
 import statistics
 
 LAUNCHERS = ('local', 'slurm', 'submitit-local')
@@ -92,10 +91,15 @@ def dry_run(spec, entries, args) -> None:
     total = sum(statistics.mean(seconds[e.method]) for e in todo
                 if e.method in seconds)
     hours = total / 3600 / (args.lanes if args.launcher == 'local' else 1)
-    note = f' (no record yet to time {unknown})' if unknown else ''
-    print(f'estimated wall clock: {hours:.2f} h{note}')
-    if spec.budget_hours and not math.isnan(hours):
-        verdict = 'within' if hours <= spec.budget_hours else 'OVER'
+    if unknown:
+        print(f'estimated wall clock: at least {hours:.2f} h; no record yet '
+              f'to time {unknown}')
+    else:
+        print(f'estimated wall clock: {hours:.2f} h (mean seconds of each '
+              'method\'s records)')
+    if spec.budget_hours:
+        verdict = ('cannot tell yet whether it fits' if unknown else
+                   'within' if hours <= spec.budget_hours else 'OVER')
         print(f'{verdict} the budget of {spec.budget_hours} h')
 
 

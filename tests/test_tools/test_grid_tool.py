@@ -56,6 +56,7 @@ def test_two_lanes_report_and_only_changed_runs_rerun(tiny_msde, tmp_path):
     write_grid(tmp_path, tiny_msde)
     out = grid(tmp_path, 'run', 'spec.py', '--dry-run', '--lanes', '2')
     assert 'would run 4 of 4 runs on 2 local lane(s)' in out
+    assert 'cannot tell yet whether it fits the budget of 1 h' in out
     out = grid(tmp_path, 'run', 'spec.py', '--lanes', '2', '--threads', '1')
     assert sorted(started(out)) == sorted(KEYS)
     first = records(tmp_path)
@@ -72,8 +73,11 @@ def test_two_lanes_report_and_only_changed_runs_rerun(tiny_msde, tmp_path):
     assert '| nonmasked | 2 |' in table and '| both | 2 |' in table
     assert (tmp_path / 'records' / 'report_paired.md').is_file()
     assert (tmp_path / 'records' / 'report_forest_nonmasked.png').is_file()
+    # rerun as it is: nothing to do (the estimate is of what is left: 0 h)
     out = grid(tmp_path, 'run', 'spec.py', '--dry-run')
     assert 'would run 0 of 4 runs' in out
+    assert 'estimated wall clock: 0.00 h' in out
+    assert 'within the budget of 1 h' in out
     # one method's options change: only its records are stale and rerun
     write_grid(tmp_path, tiny_msde, ", 'train_dataloader.batch_size': 8")
     out = grid(tmp_path, 'status', 'spec.py')
