@@ -7,15 +7,8 @@
 # SupConLoss normalises its output), the authors' Adam schedule, batch 96
 # pairs. Checkpoints load into a plain ImageClassifier (strict=False).
 _base_ = [
-    '../_base_/models/resnet18_supcon.py',
+    '../_base_/models/resnet18_supcon_msceleb.py',
     '../_base_/datasets/msde_paired.py',
     '../_base_/schedules/adam_24e.py',
     '../_base_/default_runtime.py',
 ]
-
-model = dict(
-    backbone=dict(
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='checkpoints/resnet18_msceleb1m.pth',
-            prefix='backbone.')))

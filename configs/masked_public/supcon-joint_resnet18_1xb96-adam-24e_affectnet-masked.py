@@ -1,18 +1,12 @@
 # Supervised contrastive learning of the pairs jointly with cross-entropy on
 # masked AffectNet (the MSD-E paper's regime 5); 224 px, Adam 24 epochs.
 _base_ = [
-    '../_base_/models/resnet18_supcon.py',
+    '../_base_/models/resnet18_supcon_msceleb.py',
     '../_base_/datasets/affectnet_masked.py',
     '../_base_/schedules/adam_24e.py',
     '../_base_/default_runtime.py',
 ]
 
-model = dict(
-    backbone=dict(
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='checkpoints/resnet18_msceleb1m.pth',
-            prefix='backbone.')))
 train_dataloader = dict(
     dataset=dict(views='paired',
                  pipeline={{_base_.paired_train_pipeline}}))
