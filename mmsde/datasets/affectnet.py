@@ -16,7 +16,7 @@ from mmsde.utils.landmarks import landmarks_68_to_5
 from .annotation import csv_header, csv_rows, row_dict
 from .base import MaskedFERBaseDataset
 from .checks import DataEntryError, parse_index
-from .records import FERRecord
+from .records import FERRecord, image_folders
 
 AFFECTNET_COLUMNS = ('subDirectory_filePath', 'face_x', 'face_y',
                      'face_width', 'face_height', 'facial_landmarks',
@@ -197,9 +197,7 @@ class AffectNet(MaskedFERBaseDataset):
             return []
         key = osp.splitext(row.img_rel)[0]
         self.rows[key] = row
-        folders = [(self.img_dir, False)]
-        if self.masked_dir is not None:
-            folders.append((self.masked_dir, True))
+        folders = image_folders(self.img_dir, self.masked_dir)
         return [
             FERRecord(
                 img_path=self.backend.join_path(self.data_root, folder,

@@ -13,7 +13,7 @@ from mmsde.utils.classes import fer_classes
 from .base import MaskedFERBaseDataset
 from .checks import DataEntryError, check_min_ints
 from .folds import natural_key
-from .records import FERRecord
+from .records import FERRecord, image_folders
 
 #: CK+'s emotion codes 0..7 (0 never appears in its emotion files).
 CKPLUS_CODES = ('neutral', 'anger', 'contempt', 'disgust', 'fear', 'happy',
@@ -235,9 +235,7 @@ class CKPlus(MaskedFERBaseDataset):
                   for f in frames[-self.last_frames:]]
         if self.neutral_first:
             chosen.insert(0, (frames[0], NEUTRAL))
-        folders = [(self.img_dir, False)]
-        if self.masked_dir is not None:
-            folders.append((self.masked_dir, True))
+        folders = image_folders(self.img_dir, self.masked_dir)
         return [
             FERRecord(
                 img_path=self.backend.join_path(self.data_root, folder,

@@ -7,7 +7,7 @@ from mmpretrain.registry import DATASETS
 
 from .base import MaskedFERBaseDataset
 from .checks import DataEntryError, parse_index
-from .records import FERRecord
+from .records import FERRecord, image_folders
 
 RAFDB_SPLITS = ('train', 'test')
 
@@ -112,9 +112,7 @@ class RAFDB(MaskedFERBaseDataset):
         if not 1 <= label <= len(self.CLASSES):
             raise DataEntryError(f'{source}: RAF-DB label {label} is not in '
                                  f'1..{len(self.CLASSES)}')
-        folders = [(self.IMG_DIR, False)]
-        if self.masked_dir is not None:
-            folders.append((self.masked_dir, True))
+        folders = image_folders(self.IMG_DIR, self.masked_dir)
         return [
             FERRecord(
                 img_path=self.backend.join_path(self.data_root, folder,

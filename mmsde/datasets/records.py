@@ -42,6 +42,13 @@ class FERRecord:
     img: Optional[np.ndarray] = None
 
 
+def image_folders(img_dir: str, masked_dir: Optional[str]
+                  ) -> List[Tuple[str, bool]]:
+    """``(folder, masked)`` of a dataset's images: its own folder, and the
+    masked copies' folder (same names) when there is one."""
+    return [(img_dir, False)] + ([(masked_dir, True)] if masked_dir else [])
+
+
 def select_native_split(records: List[FERRecord], split: str,
                         name: str) -> List[FERRecord]:
     """Keep the records of a native split (``'all'`` keeps every record).
