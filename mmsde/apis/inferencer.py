@@ -18,8 +18,7 @@ import os.path as osp
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import (Dict, Iterable, Iterator, List, Optional, Sequence,
-                    Tuple, Union)
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -404,13 +403,6 @@ def named_inputs(inputs) -> Iterator[Tuple[str, str, ImageInput]]:
             if name == 'array':
                 name = out_name = f'array{k}'
             yield name, out_name, source
-
-
-def iter_images(inputs: Iterable) -> Iterator[Tuple[str, np.ndarray]]:
-    """``(name, BGR image)`` of :func:`named_inputs`, read one by one."""
-    for name, _, source in named_inputs(inputs):
-        yield name, source if isinstance(source, np.ndarray) else \
-            read_image(source)
 
 
 def open_video(source: Union[str, int]) -> cv2.VideoCapture:
