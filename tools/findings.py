@@ -45,6 +45,8 @@ another seed (the run-to-run noise that "level with `both`" is measured
 against).
 """
 import argparse
+import glob
+import json
 import os
 import os.path as osp
 import shutil
@@ -54,10 +56,11 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 from mmengine.config import Config
 
 from mmsde.apis import pretrain_faces
-from mmsde.apis.runner import input_size_options
 from mmsde.apis.kfold import (RESULT_FILE, format_difference,
                               load_fold_results, paired_comparison, run_fold,
                               write_report)
+from mmsde.apis.paper_findings import summary_table
+from mmsde.apis.runner import input_size_options
 from mmsde.datasets import ensure_synthetic_msde
 from mmsde.datasets.msde_writer import SYNTHETIC_ROOTS
 from mmsde.synthetic import MASKED_VIEWS
@@ -81,22 +84,28 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 class Benchmark(NamedTuple):
     """Where one benchmark's findings live: its data folder (set on every
-    run, with its masked view), work dir, tables (``OUT``) and records."""
+    run, with its masked view), work dir, tables (``OUT``), records, the
+    prefix of its document markers, and the precision of its table at twice
+    the steps that the findings summary (``--summary``) judges."""
     data_root: str
     work_dir: str
     out: str
     record_dir: str
+    marker_prefix: str
+    summary_precision: str
 
 
 # by masked view; overlay keeps the paths its committed results were made
 # with
 BENCHMARKS = {
     'overlay': Benchmark(SYNTHETIC_ROOTS['overlay'], 'work_dirs/findings',
-                         'docs/findings/table', 'docs/findings/folds'),
+                         'docs/findings/table', 'docs/findings/folds', '',
+                         'fp32'),
     'second_photo': Benchmark(SYNTHETIC_ROOTS['second_photo'],
                               'work_dirs/findings_second-photo',
                               'docs/findings/second_photo/table',
-                              'docs/findings/second_photo/folds'),
+                              'docs/findings/second_photo/folds',
+                              'second-photo-', 'bf16'),
 }
 METRICS = ('non_masked/accuracy', 'masked/accuracy', 'overall/accuracy')
 REFERENCES = ('nonmasked', 'both')
@@ -104,6 +113,7 @@ REFERENCES = ('nonmasked', 'both')
 DOUBLED_REFERENCES = ('nonmasked, 48 epochs', 'both, 24 epochs')
 # float32, and bfloat16 autocast with channels-last (``--amp`` on the CPU)
 PRECISIONS = ('fp32', 'bf16')
+PRECISION_NAMES = {'fp32': 'float32', 'bf16': 'bfloat16'}
 # the synthetic configs train in bfloat16 where the CPU has it: float32 rows
 # switch it off
 FP32_OPTION = 'optim_wrapper.enabled'
@@ -264,12 +274,14 @@ def named(names: Sequence[str], precision: str) -> Tuple[str, ...]:
 
 
 def tables(work_dir: str, out: str, sanity: List[Method],
-           candidates: List[Method]) -> Dict[str, Tuple[Table, Table]]:
+           candidates: List[Method], marker_prefix: str = ''
+           ) -> Dict[str, Tuple[Table, Table]]:
     """Per precision, the table and the table at twice the steps. The
     float32 table also holds the sanity ablations and recipe candidates;
     a bfloat16 table is OUT_bf16 (rows ``<method>, bf16``), its README
     markers ``table-bf16`` and so on, its rows compared with their float32
-    rows too."""
+    rows too. ``marker_prefix`` starts every marker (one benchmark's blocks
+    apart from another's)."""
     result = {}
     for precision in PRECISIONS:
         suffix = '' if precision == 'fp32' else f'-{precision}'
@@ -277,16 +289,18 @@ def tables(work_dir: str, out: str, sanity: List[Method],
         doubled = methods(work_dir, 2, precision)
         refs = named(REFERENCES, precision)
         doubled_refs = named(DOUBLED_REFERENCES, precision)
+        pre = marker_prefix
         if precision == 'fp32':
             main = Table(single + sanity + candidates, out, refs,
-                         ('table', 'paired'), README_PAIRS)
+                         (f'{pre}table', f'{pre}paired'), README_PAIRS)
         else:
             main = Table(single, f'{out}_{precision}', refs,
-                         (f'table{suffix}', f'paired{suffix}'),
+                         (f'{pre}table{suffix}', f'{pre}paired{suffix}'),
                          table_pairs(single, refs))
         result[precision] = (main, Table(
             doubled, f'{out}_doubled' + suffix.replace('-', '_'),
-            doubled_refs, (f'doubled{suffix}', f'doubled-paired{suffix}'),
+            doubled_refs,
+            (f'{pre}doubled{suffix}', f'{pre}doubled-paired{suffix}'),
             table_pairs(doubled, doubled_refs)))
     return result
 
@@ -411,6 +425,11 @@ def parse_args() -> argparse.Namespace:
                         'differences between <!-- findings:table --> / '
                         '<!-- findings:paired --> and their closing '
                         '<!-- /findings:... --> comments')
+    parser.add_argument('--summary',
+                        help='rewrite this file\'s <!-- findings:summary '
+                        '--> block: the paper\'s three findings judged on '
+                        'each benchmark\'s table at twice the steps, from '
+                        'the committed records')
     parser.add_argument('--record-dir',
                         help='each finished fold\'s result is copied here '
                         '(commit it: work_dirs/ is not kept) and restored '
@@ -548,6 +567,34 @@ def write_summary(tables: Sequence[Table], work_dir: str,
         write_readme(readme, blocks)
 
 
+def recorded_results(record_dir: str, method: Method) -> List[dict]:
+    """A method's committed fold records (``RECORD_DIR/<method>/fold*``)."""
+    paths = glob.glob(osp.join(record_dir, dir_name(method), 'fold*.json'))
+    records = []
+    for path in paths:
+        with open(path) as f:
+            records.append(json.load(f))
+    return sorted(records, key=lambda r: r['fold'])
+
+
+def findings_summary() -> str:
+    """The paper's findings judged on each benchmark's committed table at
+    twice the steps (:mod:`mmsde.apis.paper_findings`), with the
+    benchmark, precision and folds in the column heads."""
+    columns = {}
+    for view, bench in BENCHMARKS.items():
+        _, doubled = tables(bench.work_dir, bench.out, [], [])[
+            bench.summary_precision]
+        runs = {m.name.split(',')[0]: recorded_results(bench.record_dir, m)
+                for m in doubled.methods if m.in_table}
+        runs = {name: records for name, records in runs.items() if records}
+        folds = sorted({len(r) for r in runs.values()}) or [0]
+        head = (f'`{view}` ({PRECISION_NAMES[bench.summary_precision]}, '
+                f'{folds[0]}-{folds[-1]} folds a row)')
+        columns[head] = runs
+    return summary_table(columns)
+
+
 def write_seed_summary(selected: List[Method], seeds: Sequence[int],
                        work_dir: str, out: str) -> None:
     """``OUT_seeds.md``: the seeded runs' table, each method against
@@ -587,13 +634,9 @@ def write_seed_summary(selected: List[Method], seeds: Sequence[int],
 
 def main() -> None:
     args = parse_args()
-    if args.readme and args.masked_view != 'overlay':
-        raise SystemExit(f'--readme: {args.readme}\'s findings blocks hold '
-                         'the overlay benchmark\'s results (--masked-view '
-                         'overlay); the second_photo tables go to '
-                         f'{args.out}*.md only')
     sanity, candidates = ablations(args.work_dir), recipe_candidates()
-    by_precision = tables(args.work_dir, args.out, sanity, candidates)
+    by_precision = tables(args.work_dir, args.out, sanity, candidates,
+                          BENCHMARKS[args.masked_view].marker_prefix)
     main_table, doubled_table = by_precision[args.precision]
     selected = list(doubled_table.methods if args.doubled else [
         m for m in main_table.methods if m not in sanity + candidates])
@@ -646,6 +689,8 @@ def main() -> None:
                       f'({time.perf_counter() - start:.0f} s)')
             write_summary(every_table, args.work_dir)
     write_summary(every_table, args.work_dir, args.readme)
+    if args.summary:
+        write_readme(args.summary, {'summary': findings_summary()})
     if args.seeds:
         write_seed_summary(unseeded, args.seeds, args.work_dir, args.out)
 

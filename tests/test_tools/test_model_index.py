@@ -45,10 +45,10 @@ def _models(files: dict) -> dict:
             for m in yaml.safe_load(text)['Models']}
 
 
-def _fold_means(row: str) -> dict:
+def _fold_means(row: str, view: str = 'overlay') -> dict:
     """Each metric's mean over a row's fold records, read here directly."""
     records = [json.loads(p.read_text()) for p in
-               (REPO / metafiles.RECORD_DIR / row).glob('fold*.json')]
+               (REPO / metafiles.RECORD_DIRS[view] / row).glob('fold*.json')]
     return {key: sum(r['metrics'][key] for r in records) / len(records)
             for key in metafiles.METRICS}
 
@@ -68,33 +68,37 @@ def test_check_names_a_stale_file(generated, monkeypatch, capsys):
     assert f'{path}: not what the records generate' in capsys.readouterr().err
 
 
-@pytest.mark.parametrize('row, model, dataset', [
-    ('nonmasked', NONMASKED,
+@pytest.mark.parametrize('view, row, model, dataset', [
+    ('overlay', 'nonmasked', NONMASKED,
      'Synthetic MSD-E (overlay, 10-fold, 24 epochs, fp32)'),
-    ('nonmasked_48-epochs_bf16', NONMASKED,
+    ('overlay', 'nonmasked_48-epochs_bf16', NONMASKED,
      'Synthetic MSD-E (overlay, 10-fold, 48 epochs, bf16)'),
-    ('scn_24-epochs', 'scn_resnet18_1xb32-adam-12e_synthetic-msde-both',
+    ('overlay', 'scn_24-epochs',
+     'scn_resnet18_1xb32-adam-12e_synthetic-msde-both',
      'Synthetic MSD-E (overlay, folds 0-4 of 10, 24 epochs, fp32)'),
-    ('both_seed-1', 'resnet18_1xb32-adam-12e_synthetic-msde-both',
+    ('overlay', 'both_seed-1', 'resnet18_1xb32-adam-12e_synthetic-msde-both',
      'Synthetic MSD-E (overlay, folds 0-4 of 10, 12 epochs, fp32, seed 1)'),
+    ('second_photo', 'nonmasked_48-epochs_bf16', NONMASKED,
+     'Synthetic MSD-E (second_photo, folds 0-4 of 10, 48 epochs, bf16)'),
 ])
-def test_result_is_the_mean_of_the_fold_records(generated, row, model,
+def test_result_is_the_mean_of_the_fold_records(generated, view, row, model,
                                                 dataset):
     results = {r['Dataset']: r['Metrics']
                for r in _models(generated)[model]['Results']}
-    means = _fold_means(row)
+    means = _fold_means(row, view)
     assert results[dataset] == {
         metafiles.METRIC_NAMES[key]: round(mean, 2)
         for key, mean in means.items()}
 
 
-def test_results_name_the_overlay_benchmark(generated):
-    """The records were measured on the overlay benchmark; the configs now
-    train on the second-photo one, which the training data names."""
+def test_results_name_their_benchmark(generated):
+    """Each result names the benchmark it was measured on (the configs
+    train on the second-photo one, which the training data names)."""
     entry = _models(generated)[NONMASKED]
     assert entry['Metadata']['Training Data'] == 'Synthetic MSD-E'
-    assert all(r['Dataset'].startswith('Synthetic MSD-E (overlay, ')
-               for r in entry['Results'])
+    views = {r['Dataset'][len('Synthetic MSD-E ('):].split(',')[0]
+             for r in entry['Results']}
+    assert views == {'overlay', 'second_photo'}
 
 
 def test_only_own_settings_are_results(generated):
