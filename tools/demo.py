@@ -1,4 +1,4 @@
-"""The README's main job: the paper's question on one held-out subject fold.
+"""The main job (``make demo``): the paper's question on one held-out subject fold.
 Does a masked-FER paradigm beat the ResNet-18 trained on non-masked faces?
 
 Without arguments it works on the bundled synthetic benchmark (generated on
@@ -6,7 +6,7 @@ first use into the folder the baseline config names, with its masked view:
 ``data/synthetic_msde_second-photo``): face pretraining on generated
 identities (or its cached backbone), then the non-masked baseline and a
 paradigm (default: feature distillation from that baseline, the best
-paradigm of the README's table, with the teacher's features cached) from it,
+paradigm of the findings table, with the teacher's features cached) from it,
 printed side by side, then their pictures (curves, confusion matrices, t-SNE,
 Grad-CAM). ``--budget`` scales both schedules (default 1: the table's
 budget; 0.5 halves the training time, but at half the epochs the paradigms

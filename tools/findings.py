@@ -24,7 +24,7 @@ under ``docs/findings/second_photo/``.
 Methods run fold by fold (all methods on a fold, then the next fold), so the
 table after an interruption compares methods on the same folds. Budget:
 every method takes the same number of optimiser steps on the same number of
-training images (see the README, "The paper's findings"); two-stage SupCon
+training images (see docs/en/results.md, "The recipe"); two-stage SupCon
 adds its linear stage; the state-of-the-art FER methods train as `both`.
 With ``--doubled`` the table runs at twice its optimiser steps (the paper's
 24 epochs for the two-view methods, 48 for the single-image ones; rows named
@@ -33,9 +33,13 @@ With ``--doubled`` the table runs at twice its optimiser steps (the paper's
 Results: WORK_DIR/<method>/fold<k>/test_metrics.json; tables: OUT.md (with
 each run's parameters, training images/s and minutes), OUT.csv and
 OUT_paired.md, and OUT_doubled.* for the doubled table; with ``--readme
-README.md`` the README's tables and their key fold-paired differences are
-rewritten between their marker comments. The model index takes its results
-from the same records: ``python tools/model_index.py`` after new runs.
+docs/en/results.md`` the results page's tables and their key fold-paired
+differences are rewritten between their marker comments (a second_photo
+table's markers start with ``second-photo-``), and with ``--summary
+README.md`` the README's verdicts on the paper's three findings for both
+benchmarks (:mod:`mmsde.apis.paper_findings`). The model index takes its
+results from the same records: ``python tools/model_index.py`` after new
+runs.
 
 With ``--seeds``, the selected methods run once per seed (``randomness.seed``)
 as ``<method>, seed S`` beside the unseeded table, and OUT_seeds.md compares
@@ -121,7 +125,8 @@ FP32_OPTION = 'optim_wrapper.enabled'
 # training (the paired code path against single-image training at one batch
 # composition)
 SEED_REFERENCES = ('both', 'both, twin batches')
-# the README's fold-paired differences: (run, reference) in reading order
+# the results page's fold-paired differences: (run, reference) in reading
+# order
 README_PAIRS = (
     ('both', 'nonmasked'), ('masked', 'nonmasked'),
     ('featkd', 'nonmasked'), ('logitkd', 'nonmasked'),
@@ -421,10 +426,12 @@ def parse_args() -> argparse.Namespace:
                             f'{v}: {b.out}' for v, b in BENCHMARKS.items())
                         + ')')
     parser.add_argument('--readme',
-                        help='rewrite this file\'s table and paired '
-                        'differences between <!-- findings:table --> / '
-                        '<!-- findings:paired --> and their closing '
-                        '<!-- /findings:... --> comments')
+                        help='rewrite this file\'s tables and paired '
+                        'differences between their <!-- findings:... --> '
+                        'markers and closing <!-- /findings:... --> '
+                        'comments (the site\'s docs/en/results.md; a '
+                        'second_photo table\'s markers start with '
+                        'second-photo-)')
     parser.add_argument('--summary',
                         help='rewrite this file\'s <!-- findings:summary '
                         '--> block: the paper\'s three findings judged on '

@@ -46,8 +46,8 @@ class ExportReport:
     Attributes:
         path (str): The ONNX file.
         input_shape (tuple): ``(N, C, H, W)`` with N dynamic.
-        max_abs_diff (dict): Batch size -> output name -> max |ONNX -
-            PyTorch| on random inputs.
+        max_abs_diff (dict): Batch size -> output name -> max
+            ``|ONNX - PyTorch|`` on random inputs.
         atol (float): The tolerance that was checked.
         metadata (dict): Preprocessing and classes stored in the file.
     """
@@ -187,7 +187,7 @@ def export_model(model: nn.Module,
         out: The ONNX file to write (weights inside it).
         shape: Input (H, W).
         opset: ONNX opset; None is torch's default.
-        atol: Largest allowed |ONNX - PyTorch| of logits and scores.
+        atol: Largest allowed ``|ONNX - PyTorch|`` of logits and scores.
         batch_sizes: Batch sizes checked with onnxruntime (the batch axis
             is dynamic; the file is exported at the first).
         seed: Seed of the random (standard normal) check inputs.
@@ -275,7 +275,7 @@ def export_onnx(config: str,
         out: The ONNX file to write.
         shape: Input (H, W); default the test pipeline's resize/crop size.
         opset: ONNX opset; None is torch's default.
-        atol: Largest allowed |ONNX - PyTorch| of logits and scores.
+        atol: Largest allowed ``|ONNX - PyTorch|`` of logits and scores.
         cfg_options: Overrides merged into the config.
 
     Returns:

@@ -1,6 +1,6 @@
 """Render synthetic faces and their masked views.
 
-A face is drawn at a multiple of the output size (:mod:`.faces`), then
+A face is drawn at a multiple of the output size (:mod:`mmsde.synthetic.faces`), then
 blurred, downscaled, lit and given sensor noise. Every image depends only on
 ``(seed, subject, label, k)`` and the masked view's mode, so a set is
 byte-identical for a given seed and mode.

@@ -1,6 +1,7 @@
-"""The bad-input catalogue (README, "Bad input"): each broken input a user
-can hand mmsde, and the error they get, raised while the dataset or model is
-built, i.e. before the first training step. One entry per README row."""
+"""The bad-input catalogue (docs/en/user_guides/reliability.md, "Bad
+input"): each broken input a user can hand mmsde, and the error they get,
+raised while the dataset or model is built, i.e. before the first training
+step. One entry per row of that table."""
 import io
 import os
 import re
@@ -198,9 +199,10 @@ def test_bad_input_gives_a_clear_error_before_training(entry, tmp_path,
     assert re.search(pattern, str(err.value)), str(err.value)
 
 
-def test_readme_lists_every_catalogue_entry():
-    readme = (Path(__file__).parents[2] / 'README.md').read_text()
-    table = readme.split('### Bad input', 1)[1].split('\n#', 1)[0]
+def test_docs_list_every_catalogue_entry():
+    page = (Path(__file__).parents[2] / 'docs/en/user_guides/reliability.md'
+            ).read_text()
+    table = page.split('## Bad input', 1)[1].split('\n#', 1)[0]
     for entry in CATALOGUE:
         assert f'| {entry.name} |' in table, entry.name
     assert os.sep == '/'  # the messages above use POSIX paths

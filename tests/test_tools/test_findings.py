@@ -7,6 +7,7 @@ import pytest
 from e2e_helpers import REPO
 from mmengine.config import Config
 from mmengine.registry import DATA_SAMPLERS
+from scipy import stats
 
 spec = importlib.util.spec_from_file_location('findings',
                                               REPO / 'tools' / 'findings.py')
@@ -225,15 +226,43 @@ def test_each_masked_view_has_its_own_paths(view, paths, monkeypatch):
                     'data/synthetic_msde_second-photo'}[view]
 
 
-def test_default_is_second_photo_and_keeps_the_readme(monkeypatch):
-    """The README's findings blocks hold the overlay results: a second-photo
-    table is not spliced into them."""
+def test_default_is_second_photo_with_its_own_markers(monkeypatch):
+    """second_photo is the default; its document blocks have markers of
+    their own, so its tables never overwrite the overlay ones."""
     monkeypatch.setattr('sys.argv', ['findings.py'])
     assert findings.parse_args().masked_view == 'second_photo'
-    monkeypatch.setattr('sys.argv', ['findings.py', '--summarize-only',
-                                     '--readme', 'README.md'])
-    with pytest.raises(SystemExit, match='--readme: README.md.* overlay'):
-        findings.main()
+    markers = {view: {m for pair in findings.tables(
+        bench.work_dir, bench.out, [], [], bench.marker_prefix).values()
+        for table in pair for m in table.markers}
+        for view, bench in findings.BENCHMARKS.items()}
+    assert 'doubled-bf16' in markers['overlay']
+    assert all(m.startswith('second-photo-') for m in markers['second_photo'])
+    assert not markers['overlay'] & markers['second_photo']
+
+
+def test_summary_judges_the_committed_records():
+    """The README's findings summary: a column per benchmark, and the
+    overlay's finding 2 is `both` against `nonmasked` at twice the steps,
+    recomputed here from the committed records."""
+    table = findings.findings_summary()
+    head = table.splitlines()[0]
+    assert '`overlay` (float32' in head and '`second_photo` (bfloat16' in head
+
+    def accuracies(row):
+        return {r['fold']: r['metrics']['non_masked/accuracy'] for r in (
+            json.loads(p.read_text()) for p in (
+                REPO / 'docs/findings/folds' / row).glob('fold*.json'))}
+
+    both = accuracies('both_24-epochs')
+    nonmasked = accuracies('nonmasked_48-epochs')
+    folds = sorted(set(both) & set(nonmasked))
+    diff = [both[k] - nonmasked[k] for k in folds]
+    p = stats.ttest_rel([both[k] for k in folds],
+                        [nonmasked[k] for k in folds]).pvalue
+    row = next(line for line in table.splitlines() if line.startswith('| 2.'))
+    overlay_cell = row.split(' | ')[1]
+    assert f'{sum(diff) / len(diff):+.2f}' in overlay_cell
+    assert f'p={p:.3g}), {len(folds)} folds' in overlay_cell
 
 
 def test_total_time_counts_runs_that_are_not_rows(tmp_path):
@@ -300,10 +329,15 @@ def test_readme_without_both_markers_is_left_untouched(tmp_path):
     assert readme.read_text() == text
 
 
-def test_the_shipped_readme_has_the_findings_markers():
-    text = (REPO / 'README.md').read_text()
-    for marker in ('table', 'paired', 'doubled', 'doubled-paired'):
-        findings.splice(text, marker, 'x', 'README.md')  # ValueError if not
+def test_the_results_page_and_readme_have_the_findings_markers():
+    """The report's tables live in the results page (``--readme
+    docs/en/results.md``); the README keeps the summary block."""
+    text = (REPO / 'docs/en/results.md').read_text()
+    for marker in ('table', 'paired', 'doubled', 'doubled-paired',
+                   'doubled-bf16', 'doubled-paired-bf16'):
+        findings.splice(text, marker, 'x', 'results.md')  # ValueError if not
+    findings.splice((REPO / 'README.md').read_text(), 'summary', 'x',
+                    'README.md')
 
 
 def test_every_row_states_its_precision():

@@ -110,8 +110,8 @@ class PairedTransform(BaseTransform):
     distillation). With ``share_draws=False`` each image gets its own draws,
     the two augmented views of SupCon (Khosla et al. 2020): a pair whose
     views share every draw is nearly one image seen twice, half the
-    augmentation of the same images drawn apart (the README's "Sanity
-    ablations" measure what that costs).
+    augmentation of the same images drawn apart (the "Sanity ablations"
+    of docs/en/results.md measure what that costs).
 
     Args:
         transforms: The pipeline applied to each image.
