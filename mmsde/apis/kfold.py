@@ -96,6 +96,8 @@ def run_fold(config: str, work_dir: str, fold: Optional[int],
                       launcher=launcher, amp=amp, resume='auto')
     if fold is not None:
         cfg.merge_from_dict(fold_options(cfg, fold, num_folds))
+    # the code that trains: read now, as the checkout may change meanwhile
+    code = code_state()
     start = time.perf_counter()
     metrics = train_and_test(cfg)
     run_facts = {key: metrics.pop(key) for key in RUN_FACTS}
@@ -108,7 +110,7 @@ def run_fold(config: str, work_dir: str, fold: Optional[int],
                            checkpoint=osp.basename(metrics['checkpoint']),
                            seconds=round(time.perf_counter() - start, 1),
                            seed=cfg.get('randomness', {}).get('seed'),
-                           code=code_state(), **environment(),
+                           code=code, **environment(),
                            **run_facts, metrics=scalars), f, indent=2)
     return scalars
 

@@ -185,3 +185,27 @@ def test_summarize_tool_writes_paired_table(two_runs):
     cell = f'{statistics.mean(d):+.2f} ± {statistics.stdev(d):.2f}'
     assert f'| kd | 2 | {cell} (p=' in paired
     assert 'against `base`' in proc.stdout
+
+
+def test_run_fold_records_the_code_it_started_with(tmp_path, monkeypatch):
+    """The record's code state is read before training: a checkout that
+    changes while a fold trains does not rewrite what ran."""
+    from mmsde.apis import kfold
+    states = iter([dict(source_hash='before'), dict(source_hash='after')])
+    monkeypatch.setattr(kfold, 'code_state', lambda: next(states))
+    monkeypatch.setattr(kfold, 'load_config',
+                        lambda *args, **kwargs: Config(dict(randomness=dict(
+                            seed=3))))
+
+    def train_and_test(cfg):
+        kfold.code_state()  # the checkout changes during training
+        return dict(checkpoint='/abs/work/best.pth', params=1,
+                    precision='bf16', train_images=2, train_seconds=1.0,
+                    **{'masked/accuracy': 50.0})
+
+    monkeypatch.setattr(kfold, 'train_and_test', train_and_test)
+    kfold.run_fold('configs/x.py', str(tmp_path), None, 10)
+    record = json.loads((tmp_path / 'native' / 'test_metrics.json')
+                        .read_text())
+    assert record['code'] == dict(source_hash='before')
+    assert record['checkpoint'] == 'best.pth' and record['seed'] == 3
