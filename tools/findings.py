@@ -432,8 +432,8 @@ def parse_args() -> argparse.Namespace:
                         'comments (the site\'s docs/en/results.md; a '
                         'second_photo table\'s markers start with '
                         'second-photo-)')
-    parser.add_argument('--summary',
-                        help='rewrite this file\'s <!-- findings:summary '
+    parser.add_argument('--summary', nargs='+', default=[],
+                        help='rewrite these files\' <!-- findings:summary '
                         '--> block: the paper\'s three findings judged on '
                         'each benchmark\'s table at twice the steps, from '
                         'the committed records')
@@ -696,8 +696,8 @@ def main() -> None:
                       f'({time.perf_counter() - start:.0f} s)')
             write_summary(every_table, args.work_dir)
     write_summary(every_table, args.work_dir, args.readme)
-    if args.summary:
-        write_readme(args.summary, {'summary': findings_summary()})
+    for path in args.summary:
+        write_readme(path, {'summary': findings_summary()})
     if args.seeds:
         write_seed_summary(unseeded, args.seeds, args.work_dir, args.out)
 

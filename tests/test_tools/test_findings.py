@@ -330,11 +330,14 @@ def test_readme_without_both_markers_is_left_untouched(tmp_path):
 
 
 def test_the_results_page_and_readme_have_the_findings_markers():
-    """The report's tables live in the results page (``--readme
-    docs/en/results.md``); the README keeps the summary block."""
+    """The report's tables, both benchmarks', live in the results page
+    (``--readme docs/en/results.md``); it and the README hold the summary
+    block (``--summary``)."""
     text = (REPO / 'docs/en/results.md').read_text()
     for marker in ('table', 'paired', 'doubled', 'doubled-paired',
-                   'doubled-bf16', 'doubled-paired-bf16'):
+                   'doubled-bf16', 'doubled-paired-bf16', 'summary',
+                   'second-photo-doubled-bf16',
+                   'second-photo-doubled-paired-bf16'):
         findings.splice(text, marker, 'x', 'results.md')  # ValueError if not
     findings.splice((REPO / 'README.md').read_text(), 'summary', 'x',
                     'README.md')
