@@ -1,0 +1,51 @@
+"""tools/benchmark/table_wall_clock.py: totals and lanes from records,
+against sums worked out here."""
+import importlib.util
+import json
+
+import pytest
+from e2e_helpers import REPO
+
+spec = importlib.util.spec_from_file_location(
+    'table_wall_clock', REPO / 'tools/benchmark/table_wall_clock.py')
+wall_clock = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(wall_clock)
+
+
+def test_makespan_starts_the_longest_run_first():
+    # lanes: 5 | 4, then 3 -> the 4-lane (7), 3 -> the 5-lane (8),
+    # 3 -> the 7-lane (10)
+    assert wall_clock.makespan([3, 5, 3, 4, 3], 2) == 10
+    assert wall_clock.makespan([3, 5, 3, 4, 3], 1) == 18
+    assert wall_clock.makespan([2, 2], 4) == 2
+
+
+def write(root, row, fold, seconds):
+    path = root / row / f'fold{fold}.json'
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(dict(fold=fold, seconds=seconds)))
+
+
+def test_table_estimates_missing_folds_at_the_row_median(tmp_path):
+    for fold, seconds in enumerate([600, 1200, 900]):
+        write(tmp_path, 'a_bf16', fold, seconds)
+    write(tmp_path, 'b_bf16', 0, 1800)
+    write(tmp_path, 'c', 0, 99999)  # not matched by the pattern
+    rows = wall_clock.recorded_seconds(str(tmp_path), '*_bf16')
+    assert rows == {'a_bf16': {0: 600, 1: 1200, 2: 900}, 'b_bf16': {0: 1800}}
+    text = wall_clock.table(rows, [0, 1, 2, 3], lanes=2, budget_hours=1)
+    assert '| a_bf16 | 3 | 15.0 [10.0-20.0] |' in text
+    # a: 600 + 1200 + 900 + 900 (median); b: 4 x 1800 -> 3600 + 7200 s
+    assert '8 runs (4 estimated' in text
+    assert '3.00 h one after another' in text
+    # longest first: 1800 x4 and 1200, 900, 900, 600 -> lanes of 5400 s
+    assert '1.50 h as 2 lanes' in text
+    assert 'Budget 1 h: over (1.50 of it)' in text
+
+
+def test_a_record_without_seconds_is_named(tmp_path):
+    path = tmp_path / 'a' / 'fold0.json'
+    path.parent.mkdir()
+    path.write_text(json.dumps(dict(fold=0)))
+    with pytest.raises(ValueError, match='a/fold0.json: no "seconds"'):
+        wall_clock.recorded_seconds(str(tmp_path), '*')

@@ -1,0 +1,111 @@
+"""Wall clock of a findings table, from its fold records.
+
+Each record holds its run's seconds (training and test, ``seconds``). For
+the chosen rows and folds this prints, per row, the folds recorded and the
+minutes per fold (median, min, max), then the single-threaded total and the
+wall clock of ``--lanes`` runs side by side, as a queue that starts the
+longest waiting run whenever a lane frees up (dependencies between runs,
+a teacher before its students, are not modelled). A chosen fold without a record counts at its row's median,
+and the table says how many were estimated so.
+
+    python tools/benchmark/table_wall_clock.py \
+        docs/findings/second_photo/folds --rows '*_bf16' \
+        --folds 0 1 2 3 4 --lanes 2 --budget-hours 3 \
+        [--append docs/benchmarks.md]
+"""
+import argparse
+import fnmatch
+import glob
+import heapq
+import json
+import os.path as osp
+import statistics
+from typing import Dict, List, Sequence
+
+from mmsde.utils.benchmark import append_report
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('record_dir',
+                        help='a findings record dir: <row>/fold<k>.json')
+    parser.add_argument('--rows', default='*',
+                        help='glob of the row folders (default: all)')
+    parser.add_argument('--folds', type=int, nargs='+',
+                        default=[0, 1, 2, 3, 4])
+    parser.add_argument('--lanes', type=int, default=2)
+    parser.add_argument('--budget-hours', type=float)
+    parser.add_argument('--append', help='markdown file to append to')
+    return parser.parse_args()
+
+
+def recorded_seconds(record_dir: str, pattern: str) -> Dict[str, Dict]:
+    """``{row: {fold: seconds}}`` of the row folders matching ``pattern``.
+
+    Raises:
+        ValueError: A record without ``seconds`` (named).
+    """
+    rows = {}
+    for folder in sorted(glob.glob(osp.join(glob.escape(record_dir), '*'))):
+        row = osp.basename(folder)
+        if not osp.isdir(folder) or not fnmatch.fnmatch(row, pattern):
+            continue
+        for path in glob.glob(osp.join(glob.escape(folder), 'fold*.json')):
+            with open(path) as f:
+                record = json.load(f)
+            if 'seconds' not in record:
+                raise ValueError(f'{path}: no "seconds" in the record')
+            rows.setdefault(row, {})[record['fold']] = record['seconds']
+    return rows
+
+
+def makespan(durations: Sequence[float], lanes: int) -> float:
+    """Wall clock of ``durations`` on ``lanes`` lanes, longest first onto
+    the lane that frees up first."""
+    ends = [0.0] * lanes
+    for duration in sorted(durations, reverse=True):
+        heapq.heapreplace(ends, ends[0] + duration)
+    return max(ends)
+
+
+def table(rows: Dict[str, Dict], folds: List[int], lanes: int,
+          budget_hours: float = None) -> str:
+    """The report: per-row minutes, totals and the lanes' wall clock."""
+    lines = ['| row | folds recorded | min per fold, median [min-max] |',
+             '| --- | --- | --- |']
+    runs, estimated = [], 0
+    for row, by_fold in rows.items():
+        minutes = [s / 60 for s in by_fold.values()]
+        median = statistics.median(minutes)
+        lines.append(f'| {row} | {len(by_fold)} | {median:.1f} '
+                     f'[{min(minutes):.1f}-{max(minutes):.1f}] |')
+        for fold in folds:
+            runs.append(by_fold.get(fold, median * 60))
+            estimated += fold not in by_fold
+    total = sum(runs) / 3600
+    wall = makespan(runs, lanes) / 3600
+    lines += ['', f'Folds {", ".join(map(str, folds))} of {len(rows)} rows: '
+              f'{len(runs)} runs ({estimated} estimated at their row\'s '
+              f'median), {total:.2f} h one after another, {wall:.2f} h as '
+              f'{lanes} lanes side by side.']
+    if budget_hours:
+        verdict = 'within' if wall <= budget_hours else 'over'
+        lines[-1] += (f' Budget {budget_hours:g} h: {verdict} '
+                      f'({wall / budget_hours:.2f} of it).')
+    return '\n'.join(lines) + '\n'
+
+
+def main() -> None:
+    args = parse_args()
+    rows = recorded_seconds(args.record_dir, args.rows)
+    if not rows:
+        raise SystemExit(f'{args.record_dir}: no row folder matches '
+                         f'{args.rows!r}')
+    text = table(rows, args.folds, args.lanes, args.budget_hours)
+    print(text)
+    if args.append:
+        append_report(args.append, text)
+
+
+if __name__ == '__main__':
+    main()
