@@ -596,8 +596,9 @@ def findings_summary() -> str:
                 for m in doubled.methods if m.in_table}
         runs = {name: records for name, records in runs.items() if records}
         folds = sorted({len(r) for r in runs.values()}) or [0]
+        span = '-'.join(map(str, sorted({folds[0], folds[-1]})))
         head = (f'`{view}` ({PRECISION_NAMES[bench.summary_precision]}, '
-                f'{folds[0]}-{folds[-1]} folds a row)')
+                f'{span} folds a row)')
         columns[head] = runs
     return summary_table(columns)
 

@@ -20,10 +20,11 @@ def test_makespan_starts_the_longest_run_first():
     assert wall_clock.makespan([2, 2], 4) == 2
 
 
-def write(root, row, fold, seconds):
+def write(root, row, fold, seconds, images=1000):
     path = root / row / f'fold{fold}.json'
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(dict(fold=fold, seconds=seconds)))
+    path.write_text(json.dumps(dict(fold=fold, seconds=seconds,
+                                    train_images=images)))
 
 
 def test_table_estimates_missing_folds_at_the_row_median(tmp_path):
@@ -32,11 +33,13 @@ def test_table_estimates_missing_folds_at_the_row_median(tmp_path):
     write(tmp_path, 'b_bf16', 0, 1800)
     write(tmp_path, 'c', 0, 99999)  # not matched by the pattern
     rows = wall_clock.recorded_seconds(str(tmp_path), '*_bf16')
-    assert rows == {'a_bf16': {0: 600, 1: 1200, 2: 900}, 'b_bf16': {0: 1800}}
+    assert {row: {k: r['seconds'] for k, r in records.items()}
+            for row, records in rows.items()} == {
+        'a_bf16': {0: 600, 1: 1200, 2: 900}, 'b_bf16': {0: 1800}}
     text = wall_clock.table(rows, [0, 1, 2, 3], lanes=2, budget_hours=1)
     assert '| a_bf16 | 3 | 15.0 [10.0-20.0] |' in text
     # a: 600 + 1200 + 900 + 900 (median); b: 4 x 1800 -> 3600 + 7200 s
-    assert '8 runs (4 estimated' in text
+    assert '8 runs (4 estimated at their row\'s median, 0 resumed' in text
     assert '3.00 h one after another' in text
     # longest first: 1800 x4 and 1200, 900, 900, 600 -> lanes of 5400 s
     assert '1.50 h as 2 lanes' in text
@@ -49,3 +52,17 @@ def test_a_record_without_seconds_is_named(tmp_path):
     path.write_text(json.dumps(dict(fold=0)))
     with pytest.raises(ValueError, match='a/fold0.json: no "seconds"'):
         wall_clock.recorded_seconds(str(tmp_path), '*')
+
+
+def test_a_resumed_run_counts_as_a_whole_run(tmp_path):
+    """A run resumed from a checkpoint recorded only its last part: its
+    seconds are scaled by the row's whole-run images over its own."""
+    write(tmp_path, 'a', 0, 600, images=1000)
+    write(tmp_path, 'a', 1, 300, images=400)  # 60% ran before the resume
+    write(tmp_path, 'a', 2, 500, images=990)  # a fold 1% smaller: whole
+    rows = wall_clock.recorded_seconds(str(tmp_path), '*')
+    assert wall_clock.whole_run_seconds(rows['a']) == {0: 600, 1: 750,
+                                                       2: 500}
+    text = wall_clock.table(rows, [0, 1, 2], lanes=1)
+    assert '0 estimated at their row\'s median, 1 resumed' in text
+    assert '0.51 h one after another' in text  # (600 + 750 + 500) / 3600

@@ -5,8 +5,10 @@ the chosen rows and folds this prints, per row, the folds recorded and the
 minutes per fold (median, min, max), then the single-threaded total and the
 wall clock of ``--lanes`` runs side by side, as a queue that starts the
 longest waiting run whenever a lane frees up (dependencies between runs,
-a teacher before its students, are not modelled). A chosen fold without a record counts at its row's median,
-and the table says how many were estimated so.
+a teacher before its students, are not modelled). A chosen fold without a record counts at its row's median;
+a run resumed from a checkpoint (fewer ``train_images`` than its row's
+whole runs) counts at its seconds scaled to a whole run. The table says how
+many runs were estimated or scaled so.
 
     python tools/benchmark/table_wall_clock.py \
         docs/findings/second_photo/folds --rows '*_bf16' \
@@ -39,8 +41,26 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+# folds differ in size by about 1%: a run with fewer than this share of its
+# row's most training images was resumed from a checkpoint
+RESUMED = 0.97
+
+
+def whole_run_seconds(records: Dict[int, dict]) -> Dict[int, float]:
+    """``{fold: seconds}``, a resumed run's seconds (:data:`RESUMED`)
+    scaled by the row's most ``train_images`` over its own."""
+    full = max((r.get('train_images') or 0 for r in records.values()),
+               default=0)
+
+    def scale(record: dict) -> float:
+        own = record.get('train_images')
+        return full / own if own and own < RESUMED * full else 1.0
+
+    return {fold: r['seconds'] * scale(r) for fold, r in records.items()}
+
+
 def recorded_seconds(record_dir: str, pattern: str) -> Dict[str, Dict]:
-    """``{row: {fold: seconds}}`` of the row folders matching ``pattern``.
+    """``{row: {fold: record}}`` of the row folders matching ``pattern``.
 
     Raises:
         ValueError: A record without ``seconds`` (named).
@@ -55,7 +75,7 @@ def recorded_seconds(record_dir: str, pattern: str) -> Dict[str, Dict]:
                 record = json.load(f)
             if 'seconds' not in record:
                 raise ValueError(f'{path}: no "seconds" in the record')
-            rows.setdefault(row, {})[record['fold']] = record['seconds']
+            rows.setdefault(row, {})[record['fold']] = record
     return rows
 
 
@@ -73,8 +93,11 @@ def table(rows: Dict[str, Dict], folds: List[int], lanes: int,
     """The report: per-row minutes, totals and the lanes' wall clock."""
     lines = ['| row | folds recorded | min per fold, median [min-max] |',
              '| --- | --- | --- |']
-    runs, estimated = [], 0
-    for row, by_fold in rows.items():
+    runs, estimated, scaled = [], 0, 0
+    for row, records in rows.items():
+        by_fold = whole_run_seconds(records)
+        scaled += sum(by_fold[k] != r['seconds'] for k, r in records.items()
+                      if k in folds)
         minutes = [s / 60 for s in by_fold.values()]
         median = statistics.median(minutes)
         lines.append(f'| {row} | {len(by_fold)} | {median:.1f} '
@@ -86,7 +109,8 @@ def table(rows: Dict[str, Dict], folds: List[int], lanes: int,
     wall = makespan(runs, lanes) / 3600
     lines += ['', f'Folds {", ".join(map(str, folds))} of {len(rows)} rows: '
               f'{len(runs)} runs ({estimated} estimated at their row\'s '
-              f'median), {total:.2f} h one after another, {wall:.2f} h as '
+              f'median, {scaled} resumed runs scaled to a whole run), '
+              f'{total:.2f} h one after another, {wall:.2f} h as '
               f'{lanes} lanes side by side.']
     if budget_hours:
         verdict = 'within' if wall <= budget_hours else 'over'
