@@ -107,7 +107,12 @@ def test_only_own_settings_are_results(generated):
     classifier) one of its config."""
     models = _models(generated)
     scn = models['scn_resnet18_1xb32-adam-12e_synthetic-msde-both']
-    assert len(scn['Results']) == 2  # scn; scn, 24 epochs
+    # scn and scn, 24 epochs on overlay; scn, 24 epochs, bf16 on
+    # second_photo; never scn-norelabel
+    assert sorted(r['Dataset'] for r in scn['Results']) == [
+        'Synthetic MSD-E (overlay, folds 0-4 of 10, 12 epochs, fp32)',
+        'Synthetic MSD-E (overlay, folds 0-4 of 10, 24 epochs, fp32)',
+        'Synthetic MSD-E (second_photo, folds 0-4 of 10, 24 epochs, bf16)']
     assert 'Results' not in models[
         'supcon-pretrain_resnet18_1xb16-adam-12e_synthetic-msde']
 
