@@ -49,8 +49,6 @@ another seed (the run-to-run noise that "level with `both`" is measured
 against).
 """
 import argparse
-import glob
-import json
 import os
 import os.path as osp
 import shutil
@@ -61,8 +59,8 @@ from mmengine.config import Config
 
 from mmsde.apis import pretrain_faces
 from mmsde.apis.kfold import (RESULT_FILE, format_difference,
-                              load_fold_results, paired_comparison, run_fold,
-                              write_report)
+                              load_fold_results, paired_comparison,
+                              read_fold_records, run_fold, write_report)
 from mmsde.apis.paper_findings import summary_table
 from mmsde.apis.runner import input_size_options
 from mmsde.datasets import ensure_synthetic_msde
@@ -574,26 +572,17 @@ def write_summary(tables: Sequence[Table], work_dir: str,
         write_readme(readme, blocks)
 
 
-def recorded_results(record_dir: str, method: Method) -> List[dict]:
-    """A method's committed fold records (``RECORD_DIR/<method>/fold*``)."""
-    paths = glob.glob(osp.join(record_dir, dir_name(method), 'fold*.json'))
-    records = []
-    for path in paths:
-        with open(path) as f:
-            records.append(json.load(f))
-    return sorted(records, key=lambda r: r['fold'])
-
-
 def findings_summary() -> str:
     """The paper's findings judged on each benchmark's committed table at
     twice the steps (:mod:`mmsde.apis.paper_findings`), with the
     benchmark, precision and folds in the column heads."""
     columns = {}
     for view, bench in BENCHMARKS.items():
-        _, doubled = tables(bench.work_dir, bench.out, [], [])[
-            bench.summary_precision]
-        runs = {m.name.split(',')[0]: recorded_results(bench.record_dir, m)
-                for m in doubled.methods if m.in_table}
+        doubled = methods(bench.work_dir, 2, bench.summary_precision)
+        runs = {m.name.split(',')[0]: [record for _, record in
+                                       read_fold_records(osp.join(
+                                           bench.record_dir, dir_name(m)))]
+                for m in doubled if m.in_table}
         runs = {name: records for name, records in runs.items() if records}
         folds = sorted({len(r) for r in runs.values()}) or [0]
         span = '-'.join(map(str, sorted({folds[0], folds[-1]})))
@@ -697,8 +686,10 @@ def main() -> None:
                       f'({time.perf_counter() - start:.0f} s)')
             write_summary(every_table, args.work_dir)
     write_summary(every_table, args.work_dir, args.readme)
-    for path in args.summary:
-        write_readme(path, {'summary': findings_summary()})
+    if args.summary:
+        summary = findings_summary()
+        for path in args.summary:
+            write_readme(path, {'summary': summary})
     if args.seeds:
         write_seed_summary(unseeded, args.seeds, args.work_dir, args.out)
 

@@ -24,7 +24,6 @@ epochs, precision and seed. Configs without records have no results.
 """
 import difflib
 import glob
-import json
 import os
 import os.path as osp
 import re
@@ -36,7 +35,7 @@ from findings import (BENCHMARKS, FP32_OPTION, METRICS, Method, dir_name,
                       epochs, max_epochs, methods, seeded, splice)
 from mmengine.config import Config
 
-from mmsde.apis.kfold import record_precision, summarize
+from mmsde.apis.kfold import read_fold_records, record_precision, summarize
 from mmsde.datasets.msde_writer import SYNTHETIC_ROOTS
 from mmsde.utils.cache import CACHE_SCHEME
 
@@ -215,18 +214,12 @@ def load_records(folder: str, config: str) -> List[dict]:
     Raises:
         ValueError: A record does not parse, or names another config.
     """
-    records = []
-    for path in glob.glob(osp.join(glob.escape(folder), 'fold*.json')):
-        try:
-            with open(path) as f:
-                record = json.load(f)
-        except json.JSONDecodeError as e:
-            raise ValueError(f'{path}: not JSON ({e})') from e
+    records = read_fold_records(folder)
+    for path, record in records:
         if record.get('config') != config:
             raise ValueError(f'{path}: config {record.get("config")!r}, '
                              f'not the row\'s {config!r}')
-        records.append(record)
-    return sorted(records, key=lambda r: r['fold'])
+    return [record for _, record in records]
 
 
 def describe_folds(records: List[dict], folder: str) -> str:
@@ -276,9 +269,9 @@ def recorded_rows(root: str) -> Dict[str, Recorded]:
     records, benchmark by benchmark."""
     by_config = {}
     for view, record_dir in RECORD_DIRS.items():
-        record_dir = osp.join(root, record_dir)
-        for row in config_rows(record_dir):
-            records = load_records(osp.join(record_dir, dir_name(row)),
+        folder = osp.join(root, record_dir)
+        for row in config_rows(folder):
+            records = load_records(osp.join(folder, dir_name(row)),
                                    row.config)
             if records:
                 by_config.setdefault(row.config, []).append(

@@ -14,7 +14,7 @@ import os
 import os.path as osp
 import time
 import warnings
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config
@@ -117,6 +117,23 @@ def run_fold(config: str, work_dir: str, fold: Optional[int],
 
 def _is_number(value) -> bool:
     return isinstance(value, (int, float, np.floating, np.integer))
+
+
+def read_fold_records(folder: str) -> List[Tuple[str, dict]]:
+    """``(path, record)`` of the committed fold records of a findings row,
+    ``<folder>/fold<k>.json``, by fold; none for a missing folder.
+
+    Raises:
+        ValueError: A record does not parse (named).
+    """
+    records = []
+    for path in glob.glob(osp.join(glob.escape(folder), 'fold*.json')):
+        try:
+            with open(path) as f:
+                records.append((path, json.load(f)))
+        except json.JSONDecodeError as e:
+            raise ValueError(f'{path}: not JSON ({e})') from e
+    return sorted(records, key=lambda pair: pair[1]['fold'])
 
 
 def load_fold_results(work_dir: str) -> List[dict]:

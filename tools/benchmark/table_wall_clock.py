@@ -19,11 +19,11 @@ import argparse
 import fnmatch
 import glob
 import heapq
-import json
 import os.path as osp
 import statistics
 from typing import Dict, List, Sequence
 
+from mmsde.apis.kfold import read_fold_records
 from mmsde.utils.benchmark import append_report
 
 
@@ -70,9 +70,7 @@ def recorded_seconds(record_dir: str, pattern: str) -> Dict[str, Dict]:
         row = osp.basename(folder)
         if not osp.isdir(folder) or not fnmatch.fnmatch(row, pattern):
             continue
-        for path in glob.glob(osp.join(glob.escape(folder), 'fold*.json')):
-            with open(path) as f:
-                record = json.load(f)
+        for path, record in read_fold_records(folder):
             if 'seconds' not in record:
                 raise ValueError(f'{path}: no "seconds" in the record')
             rows.setdefault(row, {})[record['fold']] = record
