@@ -9,7 +9,8 @@ Examples:
     # a Slurm job array per wave (submitit), one GPU per run
     python tools/grid.py run SPEC --launcher slurm --partition gpu \\
         --gpus-per-run 1 --cpus-per-run 8 --mem-gb 32 --time-min 600
-    python tools/grid.py status SPEC       # done / stale / failed / missing
+    python tools/grid.py status SPEC       # done / legacy / stale / failed /
+                                           # missing
     python tools/grid.py summarize SPEC    # tables and forest plots
 """
 import argparse
@@ -33,6 +34,9 @@ def parse_args() -> argparse.Namespace:
         p.add_argument('--methods', nargs='+')
         p.add_argument('--folds', type=int, nargs='+')
     run.add_argument('--dry-run', action='store_true')
+    run.add_argument('--rerun-legacy', action='store_true',
+                     help='rerun the runs whose only record is a legacy '
+                     'one (written before grids; see grid.legacy_dir)')
     run.add_argument('--launcher', choices=LAUNCHERS, default='local')
     run.add_argument('--lanes', type=int, default=1,
                      help='local runs side by side')
@@ -46,7 +50,8 @@ def parse_args() -> argparse.Namespace:
     run.add_argument('--mem-gb', type=int, default=16)
     run.add_argument('--time-min', type=int, default=600)
     run.add_argument('--array-parallelism', type=int, default=64)
-    summ.add_argument('--out', help='default: <record_dir>/report')
+    summ.add_argument('--out', help='default: the spec\'s grid.out, else '
+                      '<record_dir>/report')
     return parser.parse_args()
 
 
@@ -76,15 +81,15 @@ def print_status(spec, entries, accept_code: bool) -> dict:
 def dry_run(spec, entries, args) -> None:
     """What would run where, and the estimated wall clock against the
     spec's budget (from the seconds of the records there are)."""
-    from mmsde.apis.grid_records import read_record
+    from mmsde.apis.grid_runner import finished_record, runs_to_do
     states = print_status(spec, entries, args.accept_code)
-    todo = [e for e in entries if states[e.key][0] != 'done']
+    todo = runs_to_do(spec, entries, states, args.rerun_legacy)
     where = (f'{args.lanes} local lane(s)' if args.launcher == 'local' else
              f'{args.launcher} job arrays, one per wave')
     print(f'would run {len(todo)} of {len(entries)} runs on {where}')
     seconds = {}
     for entry in entries:
-        record = read_record(spec.record_path(entry))
+        record = finished_record(spec, entry, states[entry.key][0])
         if record and record.get('seconds'):
             seconds.setdefault(entry.method, []).append(record['seconds'])
     unknown = sorted({e.method for e in todo} - set(seconds))
@@ -120,17 +125,20 @@ def main() -> None:
     elif args.dry_run:
         dry_run(spec, entries, args)
     elif args.launcher == 'local':
-        from mmsde.apis.grid_runner import run_local
+        from mmsde.apis.grid_runner import prepare, run_local
+        prepare(spec, entries)
         outcome = run_local(spec, entries, args.lanes, args.threads,
-                            args.gpus, args.accept_code)
+                            args.gpus, args.accept_code,
+                            rerun_legacy=args.rerun_legacy)
         failed = sorted(k for k, v in outcome.items() if v != 'done')
         if failed:
             raise SystemExit(f'error: runs not done: {failed}')
     else:
-        from mmsde.apis.grid_runner import run_submitit
+        from mmsde.apis.grid_runner import prepare, run_submitit
+        prepare(spec, entries)  # here, before the jobs that read them
         cluster = 'slurm' if args.launcher == 'slurm' else 'local'
         run_submitit(spec, entries, cluster, submitit_parameters(args),
-                     args.accept_code)
+                     args.accept_code, rerun_legacy=args.rerun_legacy)
 
 
 def summarize(spec, args) -> None:
@@ -138,7 +146,7 @@ def summarize(spec, args) -> None:
                                         write_grid_report)
     from mmsde.apis.kfold import DEFAULT_METRICS
     from mmsde.visualization.forest import draw_forest
-    out = args.out or f'{spec.record_dir}/report'
+    out = args.out or spec.out or f'{spec.record_dir}/report'
     written = write_grid_report(spec, out, accept_code=args.accept_code)
     runs = grid_runs(spec, args.accept_code)
     for ref in references(spec, runs):

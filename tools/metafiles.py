@@ -12,14 +12,15 @@ Writes, under the repository root:
   ``<!-- findings:model-index -->`` and ``<!-- /findings:model-index -->``,
   rendered from the folder's metafile.
 
-A model's results are the findings rows (``tools/findings.py``) that train
-its config as it is: at any budget, precision or seed, with per-fold inputs
-(a distiller's teacher, stage 1 of SupCon) but no other option; rows that
+A model's results are the rows of the findings grids
+(``configs/grids/synthetic/``, :data:`findings.TABLES`) that train its
+config as it is: at any budget, precision or seed, with per-fold inputs (a
+distiller's teacher, stage 1 of SupCon) but no other option; rows that
 change the method (ablations, recipe candidates) are not results of the
-config. Each result is the mean over the row's recorded folds
-(``docs/findings/folds/<row>/fold<k>.json`` for the ``overlay`` synthetic
-benchmark, ``docs/findings/second_photo/folds/...`` for ``second_photo``),
-its dataset label names that benchmark, the folds,
+config. Each result is the mean over the row's finished runs (their
+records, legacy ones included: ``docs/findings/folds/`` for the
+``overlay`` synthetic benchmark, ``docs/findings/second_photo/folds/`` for
+``second_photo``), its dataset label names that benchmark, the folds,
 epochs, precision and seed. Configs without records have no results.
 """
 import difflib
@@ -31,19 +32,21 @@ from functools import lru_cache
 from typing import Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import yaml
-from findings import (BENCHMARKS, FP32_OPTION, METRICS, Method, dir_name,
-                      epochs, max_epochs, methods, seeded, splice)
+from findings import TABLES, splice, table_spec
 from mmengine.config import Config
 
-from mmsde.apis.kfold import read_fold_records, record_precision, summarize
+from mmsde.apis.grid import base_config, slug
+from mmsde.apis.grid_report import finished_runs
+from mmsde.apis.kfold import DEFAULT_METRICS, record_precision, summarize
 from mmsde.datasets.msde_writer import SYNTHETIC_ROOTS
 from mmsde.utils.cache import CACHE_SCHEME
 
-# the benchmarks of the fold records (tools/findings.py --masked-view):
+# the fold records of each benchmark (masked view) of the findings grids:
 # a result names the one it was measured on, whatever folder its config
 # names now
-RECORD_DIRS = {view: BENCHMARKS[view].record_dir
-               for view in ('overlay', 'second_photo')}
+RECORD_DIRS = {table.view: table_spec(table).legacy_dir
+               for table in TABLES if table.judged}
+METRICS = DEFAULT_METRICS
 SYNTHETIC_MSDE = 'Synthetic MSD-E'
 INDEX = 'model-index.yml'
 METAFILE = 'metafile.yml'
@@ -56,10 +59,9 @@ METRIC_NAMES = dict(zip(METRICS, ('Non-masked Top 1 Accuracy',
                                   'Masked Top 1 Accuracy',
                                   'Overall Top 1 Accuracy')))
 # options of a findings row that keep its config's method: precision, seed
-# and budget (per-fold inputs are told by their {fold} placeholder)
-RUN_OPTIONS = (FP32_OPTION, 'randomness.seed', *epochs(0))
-# findings rows name their teachers' folders after a work dir: any will do
-WORK_DIR = 'work_dirs/findings'
+# and budget (per-fold inputs are told by their {work_dir:...} placeholder)
+RUN_OPTIONS = ('optim_wrapper.enabled', 'randomness.seed',
+               'train_cfg.max_epochs', 'param_scheduler.T_max')
 # training sets by the configs' data_root
 TRAINING_DATA = {
     SYNTHETIC_ROOTS['second_photo']: SYNTHETIC_MSDE,
@@ -173,53 +175,64 @@ def load_config(path: str) -> Config:
 
 # --- results: findings rows and their records -------------------------------
 
+class Row(NamedTuple):
+    """A findings row that trains its config as it is."""
+    name: str
+    config: str  # repository path, as the records name it
+    epochs: int
+    seed: Optional[int]  # the row's fixed seed, if its grid has several
+    folder: str  # its records' folder, for messages
+
+
 # a config's recorded rows: (row, its fold records, the benchmark's view)
-Recorded = List[Tuple[Method, List[dict], str]]
+Recorded = List[Tuple[Row, List[dict], str]]
 
 
-def changes_method(row: Method) -> bool:
-    """Whether a findings row sets an option other than precision, seed,
-    budget and per-fold inputs, so its results are not its config's."""
-    return any(key not in RUN_OPTIONS and '{fold}' not in str(value)
-               for key, value in (row.options or {}).items())
+def changes_method(options: dict) -> bool:
+    """Whether a grid method's options set anything other than precision,
+    seed, budget and per-fold inputs, so its results are not its
+    config's."""
+    return any(key not in RUN_OPTIONS and '{work_dir:' not in str(value)
+               for key, value in options.items())
 
 
-def seeded_rows(row: Method, record_dir: str) -> List[Method]:
-    """``row`` run with fixed seeds (``findings.py --seeds``), as many as
-    ``record_dir`` has folders of."""
-    prefix = dir_name(row) + '_seed-'
-    rows = []
-    for path in sorted(glob.glob(osp.join(glob.escape(record_dir),
-                                          glob.escape(prefix) + '*'))):
-        seed = osp.basename(path)[len(prefix):]
-        if seed.isdigit() and dir_name(seeded(row, int(seed))) == \
-                osp.basename(path):
-            rows.append(seeded(row, int(seed)))
-    return rows
+def repo_config(config: str) -> str:
+    """``mmsde::X`` as the records name it: ``configs/X``."""
+    return 'configs/' + config[len('mmsde::'):] \
+        if config.startswith('mmsde::') else config
 
 
-def config_rows(record_dir: str) -> List[Method]:
-    """The findings rows that train a config as it is: the table's rows at
-    both budgets and precisions, and their seeded runs (stage 1 of SupCon,
-    not a row, is left out: its classifier is never trained)."""
-    rows = [row for factor in (1, 2) for precision in ('fp32', 'bf16')
-            for row in methods(WORK_DIR, factor, precision)
-            if row.in_table and not changes_method(row)]
-    return rows + [s for row in rows for s in seeded_rows(row, record_dir)]
-
-
-def load_records(folder: str, config: str) -> List[dict]:
-    """The fold records of a row (``<folder>/fold<k>.json``), by fold.
+def table_rows(table) -> Iterator[Tuple[Row, List[dict]]]:
+    """The rows of a findings table (:data:`findings.TABLES`) that train
+    their config as it is, with their finished runs' records by fold
+    (stage 1 of SupCon, not a row, is left out: its classifier is never
+    trained).
 
     Raises:
-        ValueError: A record does not parse, or names another config.
+        ValueError: A record names another config than its row.
     """
-    records = read_fold_records(folder)
-    for path, record in records:
-        if record.get('config') != config:
-            raise ValueError(f'{path}: config {record.get("config")!r}, '
-                             f'not the row\'s {config!r}')
-    return [record for _, record in records]
+    spec = table_spec(table)
+    finished = finished_runs(spec)
+    for name, method in spec.methods.items():
+        if not method.report or changes_method(method.cfg_options):
+            continue
+        config = repo_config(method.config)
+        epochs = method.cfg_options.get('train_cfg.max_epochs') or \
+            base_config(method.config).train_cfg.max_epochs
+        for seed in spec.seeds:
+            folder = f'{spec.legacy_dir or spec.record_dir}/{slug(name)}'
+            records = [r for e, _, r in finished
+                       if e.method == name and e.seed == seed]
+            for record in records:
+                if record.get('config') != config:
+                    raise ValueError(
+                        f'{folder}: fold {record.get("fold")} names config '
+                        f'{record.get("config")!r}, not the row\'s '
+                        f'{config!r}')
+            if records:
+                yield Row(name, config, epochs,
+                          seed if len(spec.seeds) > 1 else None,
+                          folder), records
 
 
 def describe_folds(records: List[dict], folder: str) -> str:
@@ -241,8 +254,7 @@ def describe_folds(records: List[dict], folder: str) -> str:
     return f'{word} {", ".join(map(str, folds))} of {total}'
 
 
-def row_result(row: Method, records: List[dict], folder: str,
-               view: str) -> dict:
+def row_result(row: Row, records: List[dict], view: str) -> dict:
     """A metafile result: the fold means (:func:`kfold.summarize`) of a
     row's records, labelled with their benchmark (the synthetic one, its
     masked ``view``), folds, epochs, precision and seed.
@@ -253,29 +265,24 @@ def row_result(row: Method, records: List[dict], folder: str,
     try:
         summary = summarize(records, METRICS)
     except (KeyError, ValueError) as e:
-        raise ValueError(f'{folder}: {e}') from e
-    seed = (row.options or {}).get('randomness.seed')
-    facts = [view, describe_folds(records, folder),
-             f'{max_epochs(row)} epochs', record_precision(records[0])] + \
-        ([f'seed {seed}'] if seed is not None else [])
+        raise ValueError(f'{row.folder}: {e}') from e
+    facts = [view, describe_folds(records, row.folder),
+             f'{row.epochs} epochs', record_precision(records[0])] + \
+        ([f'seed {row.seed}'] if row.seed is not None else [])
     return {'Task': TASK,
             'Dataset': f'{SYNTHETIC_MSDE} ({", ".join(facts)})',
             'Metrics': {METRIC_NAMES[m]: round(summary[m]['mean'], 2)
                         for m in METRICS}}
 
 
-def recorded_rows(root: str) -> Dict[str, Recorded]:
+def recorded_rows() -> Dict[str, Recorded]:
     """``{config: [(row, records, masked view), ...]}`` for the rows with
-    records, benchmark by benchmark."""
+    records, table by table."""
     by_config = {}
-    for view, record_dir in RECORD_DIRS.items():
-        folder = osp.join(root, record_dir)
-        for row in config_rows(folder):
-            records = load_records(osp.join(folder, dir_name(row)),
-                                   row.config)
-            if records:
-                by_config.setdefault(row.config, []).append(
-                    (row, records, view))
+    for table in TABLES:
+        for row, records in table_rows(table):
+            by_config.setdefault(row.config, []).append(
+                (row, records, table.view))
     return by_config
 
 
@@ -368,8 +375,7 @@ def model_entry(root: str, config: str,
         del entry['Metadata']
     if recorded:
         entry['Results'] = [
-            row_result(row, records,
-                       f'{RECORD_DIRS[view]}/{dir_name(row)}', view)
+            row_result(row, records, view)
             for row, records, view in recorded]
     weights = cached_weights(cfg)
     if weights:
@@ -527,7 +533,7 @@ def generate(root: str) -> Dict[str, str]:
     Raises:
         ValueError: Two configs share a name (a model name).
     """
-    recorded = recorded_rows(root)
+    recorded = recorded_rows()
     files, names = {}, {}
     for folder in config_folders(root):
         meta = metafile(root, folder, recorded)

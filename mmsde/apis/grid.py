@@ -14,16 +14,28 @@ A grid spec is an MMEngine config file with one ``grid`` dict::
         folds=[0, 1, 2, 3, 4], num_folds=10, seeds=[0],  # None: native
         precision='config',               # 'fp32', 'bf16' (--amp)
         references=['nonmasked'],         # fold-paired comparisons
+        cfg_options=None,                 # every method's, before its own
         data_root=None,                   # replaces every dataloader's
         budget_hours=None,                # --dry-run checks an estimate
         work_dir='work_dirs/grids/masked-rafdb',
-        record_dir='docs/grids/masked-rafdb')
+        record_dir='docs/grids/masked-rafdb',
+        out=None,                         # the report's prefix
+        legacy_dir=None)                  # records from before grids
 
 A run is one ``(method, fold, seed)``; its options may name ``{fold}``,
 ``{seed}`` and ``{work_dir:<method>}`` (the fold's work dir of a method
 listed in ``after``, which runs first). :func:`fingerprint` says exactly
 what a run is (the resolved config's hash included), so a record made for
-something else is stale, never reused.
+something else is stale, never reused. A method with ``report=False``
+runs (SupCon's stage 1) but is not a row of the report. Method names may
+hold spaces, commas and ``=`` (``'paired-mse, alpha=0'``); their folders
+are :func:`slug` s of them.
+
+``legacy_dir`` holds fold records written before grids recorded what ran
+(``tools/findings.py``'s ``<slug>/fold<k>.json``, seeded runs in
+``<slug>_seed-<s>/``): a run without a grid record of its own takes its
+legacy record, if any, as ``legacy`` (reported, marked, rerun only on
+request); an unseeded one stands in only where the grid has one seed.
 """
 import hashlib
 import json
@@ -45,8 +57,9 @@ from .kfold import fold_dir_name, fold_options
 PRECISIONS = ('config', 'fp32', 'bf16')
 PLACEHOLDER = re.compile(r'\{work_dir:([^}]+)\}')
 SPEC_KEYS = ('name', 'methods', 'folds', 'num_folds', 'seeds', 'precision',
-             'references', 'data_root', 'budget_hours', 'work_dir',
-             'record_dir')
+             'references', 'cfg_options', 'data_root', 'budget_hours',
+             'work_dir', 'record_dir', 'out', 'legacy_dir')
+METHOD_KEYS = ('config', 'cfg_options', 'after', 'report')
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
@@ -57,6 +70,13 @@ class GridMethod:
     config: str
     cfg_options: dict = field(default_factory=dict)
     after: Tuple[str, ...] = ()
+    report: bool = True  # a row of the report
+
+
+def slug(name: str) -> str:
+    """A folder name for a method name (``'paired-mse, alpha=0'`` ->
+    ``'paired-mse_alpha0'``)."""
+    return name.replace(', ', '_').replace('=', '').replace(' ', '-')
 
 
 @dataclass(frozen=True)
@@ -68,9 +88,15 @@ class RunEntry:
 
     @property
     def key(self) -> str:
-        """``<method>/seed<s>/fold<k>`` (``.../native``): its record's
+        """``<method>/seed<s>/fold<k>`` (``.../native``): the run's
         name."""
         return f'{self.method}/seed{self.seed}/{fold_dir_name(self.fold)}'
+
+    @property
+    def path(self) -> str:
+        """The key with the method's :func:`slug`: its record's path."""
+        return f'{slug(self.method)}/seed{self.seed}/' \
+            f'{fold_dir_name(self.fold)}'
 
 
 @dataclass
@@ -88,6 +114,9 @@ class GridSpec:
     work_dir: str
     record_dir: str
     path: str = ''
+    cfg_options: dict = field(default_factory=dict)
+    out: Optional[str] = None
+    legacy_dir: Optional[str] = None
 
     def entries(self, methods: Optional[Sequence[str]] = None,
                 folds: Optional[Sequence[int]] = None) -> List[RunEntry]:
@@ -136,10 +165,26 @@ class GridSpec:
 
     def run_dir(self, entry: RunEntry) -> str:
         """The run's work dir (relative to the working directory)."""
-        return osp.join(self.work_dir, entry.method, f'seed{entry.seed}')
+        return osp.join(self.work_dir, slug(entry.method),
+                        f'seed{entry.seed}')
 
     def record_path(self, entry: RunEntry) -> str:
-        return osp.join(self.record_dir, f'{entry.key}.json')
+        return osp.join(self.record_dir, f'{entry.path}.json')
+
+    def legacy_path(self, entry: RunEntry) -> Optional[str]:
+        """The legacy record standing in for ``entry`` (see the module's
+        doc), or None."""
+        if not self.legacy_dir or entry.fold is None:
+            return None
+        name = f'fold{entry.fold}.json'
+        seeded = osp.join(self.legacy_dir,
+                          f'{slug(entry.method)}_seed-{entry.seed}', name)
+        unseeded = osp.join(self.legacy_dir, slug(entry.method), name)
+        if osp.isfile(seeded):
+            return seeded
+        if len(self.seeds) == 1 and osp.isfile(unseeded):
+            return unseeded
+        return None
 
 
 def _fail(path: str, message: str):
@@ -161,7 +206,7 @@ def load_spec(path: str) -> GridSpec:
     for name, method in dict(grid['methods']).items():
         if not isinstance(method, dict) or 'config' not in method:
             _fail(path, f'grid.methods.{name} needs config=...')
-        extra = sorted(set(method) - {'config', 'cfg_options', 'after'})
+        extra = sorted(set(method) - set(METHOD_KEYS))
         if extra:
             _fail(path, f'grid.methods.{name} has unknown keys {extra}')
         after = tuple(method.get('after', ()))
@@ -171,7 +216,7 @@ def load_spec(path: str) -> GridSpec:
                   'are not methods of the grid')
         methods[name] = GridMethod(name, method['config'],
                                    dict(method.get('cfg_options') or {}),
-                                   after)
+                                   after, bool(method.get('report', True)))
     num_folds = int(grid.get('num_folds', 10))
     folds = [None] if grid['folds'] is None else \
         [int(k) for k in grid['folds']]
@@ -186,15 +231,17 @@ def load_spec(path: str) -> GridSpec:
     missing = [r for r in references if r not in methods]
     if missing:
         _fail(path, f'grid.references {missing} are not grid.methods')
-    for key in ('work_dir', 'record_dir'):
-        if osp.isabs(grid[key]):
+    for key in ('work_dir', 'record_dir', 'out', 'legacy_dir'):
+        if grid.get(key) and osp.isabs(grid[key]):
             _fail(path, f'grid.{key} must be relative (records hold '
                   f'relative paths only), got {grid[key]}')
     spec = GridSpec(grid['name'], methods, folds, num_folds,
                     [int(s) for s in grid.get('seeds', [0])], precision,
                     references, grid.get('data_root'),
                     grid.get('budget_hours'), grid['work_dir'],
-                    grid['record_dir'], path)
+                    grid['record_dir'], path,
+                    dict(grid.get('cfg_options') or {}), grid.get('out'),
+                    grid.get('legacy_dir'))
     spec.order()  # refuses a loop of needs now
     return spec
 
@@ -203,7 +250,7 @@ def resolve_options(spec: GridSpec, entry: RunEntry) -> dict:
     """The run's ``cfg_options``: the method's, placeholders filled, plus
     its seed and the grid's data root."""
     method = spec.methods[entry.method]
-    options = {}
+    options = dict(spec.cfg_options)
     for key, value in method.cfg_options.items():
         if isinstance(value, str):
             fold = 'native' if entry.fold is None else str(entry.fold)

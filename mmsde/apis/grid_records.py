@@ -3,7 +3,8 @@ libraries and machine, and what came out; relative paths only.
 
 A record is written atomically when its run finishes, so an interrupted run
 leaves none. :func:`run_state` compares a record with what the run would be
-now: ``done``, or ``stale`` with the reasons.
+now: ``done``, or ``stale`` with the reasons; a record from before grids
+(:func:`legacy_reasons`) is ``legacy``.
 """
 import glob
 import hashlib
@@ -17,7 +18,10 @@ from typing import Dict, List, Optional, Tuple
 from mmsde.utils.atomic import atomic_path
 
 SCHEMA = 1
-STATES = ('done', 'stale', 'failed', 'missing')
+STATES = ('done', 'legacy', 'stale', 'failed', 'missing')
+#: the states whose record a report uses and a run leaves alone (``legacy``
+#: is rerun on request)
+FINISHED = ('done', 'legacy')
 LIBRARIES = ('torch', 'mmengine', 'mmpretrain', 'mmcv', 'numpy')
 
 
@@ -114,6 +118,24 @@ def read_record(path: str) -> Optional[dict]:
 
 def failure_path(record_path: str) -> str:
     return record_path[:-len('.json')] + '.failed.json'
+
+
+def legacy_reasons(record: dict) -> List[str]:
+    """What a record written before grids cannot tell: always the run's
+    options and resolved config; the seed, code and libraries where it did
+    not record them (its migration's ``provenance`` lists them)."""
+    unknown = ['cfg_options', 'config hash']
+    if record.get('seed') is None and 'seed' not in record.get(
+            'provenance', {}):
+        unknown.append('seed (not fixed)')
+    if 'code' not in record:
+        unknown.append('code version')
+    if 'versions' not in record:
+        unknown.append('library versions')
+    added = record.get('provenance', {}).get('added_in') or {}
+    where = f', committed in {added["commit"][:8]} ({added["date"]})' \
+        if added else ''
+    return [f'written before grids{where}; unknown: ' + ', '.join(unknown)]
 
 
 def run_state(record: Optional[dict], wanted: dict, code: dict,

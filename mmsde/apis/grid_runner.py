@@ -21,9 +21,11 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from mmsde.utils.atomic import atomic_path
 
-from .grid import GridSpec, RunEntry, fingerprint, load_spec, resolve_options
-from .grid_records import (code_state, environment, failure_path,
-                           read_record, run_state, write_record)
+from .grid import (DATALOADERS, GridSpec, RunEntry, fingerprint, load_spec,
+                   resolve_options, resolved_config)
+from .grid_records import (FINISHED, code_state, environment, failure_path,
+                           legacy_reasons, read_record, run_state,
+                           write_record)
 from .kfold import RESULT_FILE, fold_dir_name, run_fold
 
 MARKER = 'grid_run.json'
@@ -51,10 +53,38 @@ def entry_states(spec: GridSpec, entries: Sequence[RunEntry],
     states = {}
     for entry in entries:
         path = spec.record_path(entry)
-        states[entry.key] = run_state(
-            read_record(path), fingerprint(spec, entry), code,
-            read_record(failure_path(path)), accept_code)
+        record, failed = read_record(path), read_record(failure_path(path))
+        legacy = spec.legacy_path(entry)
+        if record is None and failed is None:  # no fingerprint to compare
+            states[entry.key] = ('legacy', legacy_reasons(read_record(
+                legacy))) if legacy else ('missing', [])
+        else:
+            states[entry.key] = run_state(
+                record, fingerprint(spec, entry), code, failed, accept_code)
     return states
+
+
+def runs_to_do(spec: GridSpec, entries: Sequence[RunEntry],
+               states: Dict[str, tuple], rerun_legacy: bool = False
+               ) -> List[RunEntry]:
+    """The runs that are not finished (done, or legacy unless
+    ``rerun_legacy``), and the legacy runs they need: a legacy run's
+    checkpoints are not in the grid's work dir."""
+    finished = ('done', ) if rerun_legacy else FINISHED
+    todo = {e.key for e in entries if states[e.key][0] not in finished}
+    for entry in reversed(entries):  # users before the runs they need
+        if entry.key in todo:
+            todo.update(k for k in needs(spec, entry)
+                        if states.get(k, ('',))[0] == 'legacy')
+    return [e for e in entries if e.key in todo]
+
+
+def finished_record(spec: GridSpec, entry: RunEntry, state: str
+                    ) -> Optional[dict]:
+    """The record of a finished run: its own, or its legacy one."""
+    if state == 'legacy':
+        return read_record(spec.legacy_path(entry))
+    return read_record(spec.record_path(entry)) if state == 'done' else None
 
 
 def run_entry(spec_path: str, key: str) -> dict:
@@ -102,6 +132,40 @@ def run_entry(spec_path: str, key: str) -> dict:
     return record
 
 
+def prepare(spec: GridSpec, entries: Sequence[RunEntry],
+            log: Callable = print) -> None:
+    """Build, once and before any run, what the runs read but no run
+    should race to make: a synthetic benchmark a dataloader names
+    (``synthetic_view``; generated into a missing or empty folder only),
+    and a ``face-pretrain://`` backbone a model starts from (cached;
+    nothing happens when they exist)."""
+    from mmsde.datasets import ensure_synthetic_msde
+    from mmsde.datasets.msde_writer import read_synthetic_record
+    from .face_pretrain import SCHEME, pretrain_faces
+    benchmarks, backbones = set(), set()
+    for method in dict.fromkeys(e.method for e in entries):
+        cfg = resolved_config(spec, next(e for e in entries
+                                         if e.method == method))
+        for loader in DATALOADERS:
+            dataset = cfg.get(loader, {}).get('dataset', {})
+            if dataset.get('synthetic_view'):
+                benchmarks.add((dataset['data_root'],
+                                dataset['synthetic_view']))
+        init = cfg.get('model', {}).get('backbone', {}).get('init_cfg') or {}
+        checkpoint = init.get('checkpoint') or ''
+        if checkpoint.startswith(SCHEME):
+            backbones.add(checkpoint[len(SCHEME):])
+    for root, view in sorted(benchmarks):
+        if osp.isdir(root) and os.listdir(root) and \
+                not read_synthetic_record(root):
+            continue  # not a generated set: never overwritten here
+        if ensure_synthetic_msde(root, view) is not None:
+            log(f'[grid] generated the synthetic benchmark ({view}) in '
+                f'{root}')
+    for config in sorted(backbones):
+        log(f'[grid] face-pretrained backbone: {pretrain_faces(config)}')
+
+
 def needs(spec: GridSpec, entry: RunEntry) -> List[str]:
     """Keys of the runs ``entry`` waits for (same fold and seed)."""
     return [RunEntry(m, entry.fold, entry.seed).key
@@ -111,17 +175,19 @@ def needs(spec: GridSpec, entry: RunEntry) -> List[str]:
 def run_local(spec: GridSpec, entries: Sequence[RunEntry], lanes: int = 1,
               threads: Optional[int] = None, gpus: int = 0,
               accept_code: bool = False, log: Callable = print,
-              poll_s: float = 1.0) -> Dict[str, str]:
+              poll_s: float = 1.0, rerun_legacy: bool = False
+              ) -> Dict[str, str]:
     """Run the grid's runs ``lanes`` at a time on this machine, each in its
     own process with ``threads`` CPU threads (and, with ``gpus``, one GPU
-    per lane); a run starts once the runs it needs are done.
+    per lane); a run starts once the runs it needs are done (or legacy:
+    :func:`finished_keys`).
 
     Returns:
         ``{key: 'done' | 'failed' | 'blocked'}`` for the runs it touched.
     """
     states = entry_states(spec, entries, accept_code)
-    outcome = {k: 'done' for k, (s, _) in states.items() if s == 'done'}
-    pending = [e for e in entries if e.key not in outcome]
+    pending = runs_to_do(spec, entries, states, rerun_legacy)
+    outcome = {e.key: 'done' for e in entries if e not in pending}
     running: Dict[str, tuple] = {}
     free_lanes = list(range(lanes))
     logs = osp.join(spec.work_dir, 'logs')
@@ -181,7 +247,7 @@ def make_executor(folder: str, cluster: str, parameters: dict):
 
 def run_submitit(spec: GridSpec, entries: Sequence[RunEntry], cluster: str,
                  parameters: dict, accept_code: bool = False,
-                 log: Callable = print) -> list:
+                 log: Callable = print, rerun_legacy: bool = False) -> list:
     """Submit the runs that are not done as one job array per wave (the
     runs a wave needs are in earlier waves). On Slurm each wave waits for
     the last (``afterok``) and this returns at once; with the ``local``
@@ -190,8 +256,8 @@ def run_submitit(spec: GridSpec, entries: Sequence[RunEntry], cluster: str,
     Returns:
         The submitted jobs.
     """
-    states = entry_states(spec, entries, accept_code)
-    todo = [e for e in entries if states[e.key][0] != 'done']
+    todo = runs_to_do(spec, entries, entry_states(spec, entries, accept_code),
+                      rerun_legacy)
     waves: Dict[int, List[RunEntry]] = {}
     for entry in todo:
         waves.setdefault(spec.depth(entry.method), []).append(entry)

@@ -244,6 +244,26 @@ def format_difference(diff: dict) -> str:
     return cell
 
 
+def paired_table(runs: Dict[str, Sequence[dict]],
+                 pairs: Sequence[Tuple[str, str]],
+                 metrics: Sequence[str] = DEFAULT_METRICS[:2]) -> str:
+    """Markdown table of the fold-paired differences of ``(run,
+    reference)`` ``pairs`` whose runs both have records (by default
+    non-masked and masked accuracy)."""
+    lines = ['| run | reference | folds | Δ non-masked | Δ masked |'
+             if tuple(metrics) == DEFAULT_METRICS[:2] else
+             '| run | reference | folds | ' + ' | '.join(
+                 f'Δ {m}' for m in metrics) + ' |',
+             '| --- | --- | --- |' + ' --- |' * len(metrics)]
+    for run, ref in pairs:
+        if run in runs and ref in runs:
+            diff = paired_comparison(runs[run], runs[ref], metrics)
+            cells = [str(diff[metrics[0]]['n'])] + [
+                format_difference(diff[m]) for m in metrics]
+            lines.append(f'| `{run}` | `{ref}` | ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
 def write_comparisons(runs: Dict[str, Sequence[dict]],
                       references: Sequence[str], metrics: Sequence[str],
                       out_prefix: str) -> None:

@@ -188,3 +188,158 @@ def test_native_split_runs_have_their_own_key(tmp_path, monkeypatch):
     assert parse_key('a/seed2/native') == RunEntry('a', None, 2)
     assert resolve_options(spec, RunEntry('a', None, 1))['note'] == 'fnative'
     assert fingerprint(spec, RunEntry('a', None, 1))['fold'] is None
+
+
+def legacy_record(path: Path, fold: int, accuracy: float, **extra) -> None:
+    """A fold record as ``tools/findings.py`` wrote it (no fingerprint)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(dict(
+        config='tiny.py', fold=fold, num_folds=5, seconds=3600.,
+        metrics={'non_masked/accuracy': accuracy,
+                 'masked/accuracy': accuracy / 2,
+                 'overall/accuracy': accuracy * 0.75}, **extra)))
+
+
+def test_legacy_records_stand_in_until_rerun_on_request(tmp_path,
+                                                        monkeypatch):
+    """A run without a grid record takes its legacy record (``legacy``,
+    saying what it cannot tell); it is not rerun unless asked, and a
+    student that must run reruns the legacy teacher it needs (whose
+    checkpoint is not in the grid's work dir)."""
+    from mmsde.apis.grid_runner import entry_states, runs_to_do
+    monkeypatch.chdir(tmp_path)
+    methods = TWO.replace(
+        "teacher=dict(config='tiny.py')",
+        "**{'teach er, x=1': dict(config='tiny.py')}").replace(
+        "['teacher']", "['teach er, x=1']").replace(
+        '{work_dir:teacher}', '{work_dir:teach er, x=1}')
+    spec = load_spec(write_spec(tmp_path, methods, ", legacy_dir='old'"))
+    for fold in (0, 1):
+        legacy_record(tmp_path / 'old' / 'teach-er_x1' / f'fold{fold}.json',
+                      fold, 80., provenance=dict(
+                          added_in=dict(commit='a' * 40, date='2026-12-01')))
+    legacy_record(tmp_path / 'old' / 'student' / 'fold0.json', 0, 70.,
+                  seed=None, code=dict(source_hash='x'), versions={})
+    entries = spec.entries()
+    states = entry_states(spec, entries)
+    assert {k: s for k, (s, _) in states.items()} == {
+        'teach er, x=1/seed0/fold0': 'legacy',
+        'teach er, x=1/seed0/fold1': 'legacy',
+        'student/seed0/fold0': 'legacy', 'student/seed0/fold1': 'missing'}
+    assert states['teach er, x=1/seed0/fold0'][1] == [
+        'written before grids, committed in aaaaaaaa (2026-12-01); unknown: '
+        'cfg_options, config hash, seed (not fixed), code version, library '
+        'versions']
+    assert states['student/seed0/fold0'][1] == [
+        'written before grids; unknown: cfg_options, config hash, seed (not '
+        'fixed)']
+    todo = [e.key for e in runs_to_do(spec, entries, states)]
+    assert todo == ['teach er, x=1/seed0/fold1', 'student/seed0/fold1']
+    assert [e.key for e in runs_to_do(spec, entries, states, True)] == [
+        e.key for e in entries]
+    # a grid record of its own replaces the legacy one; its folder: a slug
+    entry = RunEntry('teach er, x=1', 0, 0)
+    assert spec.record_path(entry) == 'records/teach-er_x1/seed0/fold0.json'
+    assert spec.run_dir(entry) == 'work/teach-er_x1/seed0'
+    write_record(spec.record_path(entry), dict(
+        run=fingerprint(spec, entry), code=code_state()))
+    assert entry_states(spec, [entry])[entry.key][0] == 'done'
+
+
+def test_unseeded_legacy_records_stand_in_for_one_seed_only(tmp_path,
+                                                          monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    legacy_record(tmp_path / 'old' / 'a' / 'fold0.json', 0, 60.)
+    legacy_record(tmp_path / 'old' / 'a_seed-2' / 'fold0.json', 0, 62.)
+    one = load_spec(write_spec(tmp_path, "a=dict(config='tiny.py')",
+                               ", legacy_dir='old', seeds=[0]"))
+    assert one.legacy_path(RunEntry('a', 0, 0)) == 'old/a/fold0.json'
+    two = load_spec(write_spec(tmp_path, "a=dict(config='tiny.py')",
+                               ", legacy_dir='old', seeds=[1, 2]"))
+    assert two.legacy_path(RunEntry('a', 0, 1)) is None
+    assert two.legacy_path(RunEntry('a', 0, 2)) == 'old/a_seed-2/fold0.json'
+    assert two.legacy_path(RunEntry('a', 1, 2)) is None
+
+
+def test_report_rows_shared_options_and_legacy_count(tmp_path, monkeypatch):
+    """The grid's cfg_options reach every method (its own override them); a
+    ``report=False`` method runs but is no row; the report says how long
+    every run took and how many are legacy."""
+    from mmsde.apis.grid_report import grid_runs, write_grid_report
+    monkeypatch.chdir(tmp_path)
+    spec = load_spec(write_spec(tmp_path, (
+        "stage1=dict(config='tiny.py', report=False), "
+        "ref=dict(config='tiny.py', cfg_options={'b': 2}), "
+        "run=dict(config='tiny.py')"),
+        ", legacy_dir='old', references=['ref'], "
+        "cfg_options={'a': 1, 'b': 1}"))
+    assert resolve_options(spec, RunEntry('ref', 0, 0))['b'] == 2
+    assert resolve_options(spec, RunEntry('run', 0, 0))['a'] == 1
+    for method, accuracy in (('stage1', 10.), ('ref', 50.), ('run', 60.)):
+        for fold in (0, 1):
+            legacy_record(tmp_path / 'old' / method / f'fold{fold}.json',
+                          fold, accuracy + fold)
+    assert list(grid_runs(spec)) == ['ref', 'run']
+    write_grid_report(spec, str(tmp_path / 'out'))
+    text = (tmp_path / 'out.md').read_text()
+    assert '| run | 2 | 60.50 ± 0.71 |' in text
+    assert 'took 6.00 h in total' in text  # stage 1's two hours included
+    assert '6 of the 6 runs are legacy records' in text
+    paired = (tmp_path / 'out_paired.md').read_text()
+    assert '| run | 2 | +10.00 ± 0.00 | +5.00 ± 0.00 |' in paired
+
+
+def test_several_seeds_compare_at_equal_seeds_and_between_seeds(
+        tmp_path, monkeypatch):
+    """With two seeds: a row per method and seed; each method against the
+    reference pooled over seeds (paired by fold and seed: 4 pairs) and
+    against itself with the other seed."""
+    from mmsde.apis.grid_report import write_grid_report
+    monkeypatch.chdir(tmp_path)
+    spec = load_spec(write_spec(
+        tmp_path, "ref=dict(config='tiny.py'), run=dict(config='tiny.py')",
+        ", legacy_dir='old', seeds=[1, 2], references=['ref']"))
+    for method, base in (('ref', 50.), ('run', 53.)):
+        for seed in (1, 2):
+            for fold in (0, 1):
+                legacy_record(tmp_path / 'old' / f'{method}_seed-{seed}' /
+                              f'fold{fold}.json', fold,
+                              base + seed + 2 * fold)
+    write_grid_report(spec, str(tmp_path / 'out'))
+    text = (tmp_path / 'out.md').read_text()
+    assert '| run, seed 2 | 2 |' in text
+    assert not (tmp_path / 'out_paired.md').exists()
+    assert '| `run, seeded` | `ref, seeded` | 4 | +3.00 ± 0.00 | +1.50 ± 0.00 |' \
+        in text
+    assert '| `run, seed 2` | `run, seed 1` | 2 | +1.00 ± 0.00 | +0.50 ± 0.00 |' \
+        in text
+    assert '`ref, seeded` | `ref, seeded`' not in text
+
+
+def test_prepare_builds_benchmarks_and_backbones_once(tmp_path,
+                                                     monkeypatch):
+    """Before any run: each synthetic benchmark a run reads (never over a
+    folder that holds something else) and each face-pretrained backbone a
+    run starts from, once each."""
+    import mmsde.apis.face_pretrain as face_pretrain
+    import mmsde.datasets as datasets
+    from mmsde.apis.grid_runner import prepare
+    monkeypatch.chdir(tmp_path)
+    calls = []
+    monkeypatch.setattr(datasets, 'ensure_synthetic_msde',
+                        lambda root, view: calls.append((root, view)))
+    monkeypatch.setattr(face_pretrain, 'pretrain_faces',
+                        lambda config: calls.append(config) or 'cached.pth')
+    spec = load_spec(write_spec(
+        tmp_path, "a=dict(config='tiny.py'), b=dict(config='tiny.py', "
+        "cfg_options={'model.backbone.init_cfg.checkpoint': "
+        "'face-pretrain://x.py'})", ", data_root='gen'"))
+    prepare(spec, spec.entries(), log=lambda line: None)
+    default = 'mmsde::face_pretrain/resnet18_1xb64-adam-4e_synthetic-' \
+        'identities-64px.py'  # tiny.py's base starts from it
+    assert calls == [('gen', 'second_photo'), default, 'x.py']
+    (tmp_path / 'gen').mkdir()
+    (tmp_path / 'gen' / 'mine.txt').write_text('not generated')
+    calls.clear()
+    prepare(spec, spec.entries(), log=lambda line: None)
+    assert calls == [default, 'x.py']
