@@ -81,15 +81,18 @@ def print_status(spec, entries, accept_code: bool) -> dict:
 def dry_run(spec, entries, args) -> None:
     """What would run where, and the estimated wall clock against the
     spec's budget (from the seconds of the records there are)."""
-    from mmsde.apis.grid_runner import finished_record, runs_to_do
+    from mmsde.apis.grid_runner import (entry_states, finished_record,
+                                        runs_to_do)
     states = print_status(spec, entries, args.accept_code)
     todo = runs_to_do(spec, entries, states, args.rerun_legacy)
     where = (f'{args.lanes} local lane(s)' if args.launcher == 'local' else
              f'{args.launcher} job arrays, one per wave')
     print(f'would run {len(todo)} of {len(entries)} runs on {where}')
+    every = spec.entries()  # time each method on all its finished runs
+    every_state = entry_states(spec, every, args.accept_code)
     seconds = {}
-    for entry in entries:
-        record = finished_record(spec, entry, states[entry.key][0])
+    for entry in every:
+        record = finished_record(spec, entry, every_state[entry.key][0])
         if record and record.get('seconds'):
             seconds.setdefault(entry.method, []).append(record['seconds'])
     unknown = sorted({e.method for e in todo} - set(seconds))
