@@ -5,10 +5,12 @@ their ``bash`` blocks run. Docs that rot fail here, not in a user's shell."""
 import functools
 import glob
 import itertools
+import os
 import re
 import shlex
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator, List, Optional, Tuple
 
@@ -212,9 +214,22 @@ def test_named_files_and_configs_exist(doc):
     assert path_problems(doc) == []
 
 
+@pytest.fixture(scope='module')
+def every_help() -> None:
+    """Every ``--help`` the docs' tool calls need, fetched side by side
+    (each starts a Python that imports torch: seconds apiece)."""
+    calls = [(tool, args) for doc in DOCS for tool, args in tool_calls(doc)
+             if (REPO / tool).exists()]
+    with ThreadPoolExecutor(os.cpu_count()) as pool:
+        list(pool.map(tool_help, sorted({tool for tool, _ in calls})))
+        subs = {(tool, a) for tool, args in calls for a in args
+                if a in subcommands(tool_help(tool))}
+        list(pool.map(lambda pair: tool_help(*pair), sorted(subs)))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize('doc', DOCS, ids=DOC_IDS)
-def test_shown_flags_are_in_the_tools_help(doc):
+def test_shown_flags_are_in_the_tools_help(doc, every_help):
     assert flag_problems(doc) == []
 
 
