@@ -132,11 +132,14 @@ def named_paths(text: str) -> Iterator[str]:
 
 
 def is_build_output(path: str) -> bool:
-    """Whether git ignores ``path``: a build output (``docs/_build/html/``)
-    that a fresh clone does not have until a command writes it."""
-    return subprocess.run(
-        ['git', 'check-ignore', '-q', '--no-index', path], cwd=REPO,
+    """Whether git ignores ``path`` (as a file, or as a folder named
+    without its slash): a build output (``docs/_build/html/``,
+    ``mmsde/.mim``) that a fresh clone does not have until a command
+    writes it."""
+    return any(subprocess.run(
+        ['git', 'check-ignore', '-q', '--no-index', name], cwd=REPO,
         check=False).returncode == 0
+        for name in (path, path.rstrip('/') + '/'))
 
 
 def path_problems(doc: Path) -> List[str]:
@@ -246,7 +249,7 @@ def test_a_broken_link_an_unknown_path_and_flag_are_caught(tmp_path):
     doc = tmp_path / 'page.md'
     doc.write_text('# Page\n[ok](#page) [gone](#nowhere) [lost](lost.md)\n'
                    '`configs/no_such_folder/x.py` and `tools/train.py`\n'
-                   'built into `docs/_build/nowhere/`\n')
+                   'built into `docs/_build/nowhere/` and `mmsde/.mim`\n')
     assert link_problems(doc) == [
         f'#nowhere: no heading with anchor #nowhere in {doc}',
         f'lost.md: no file {tmp_path / "lost.md"}']
