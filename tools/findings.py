@@ -137,19 +137,19 @@ def write_tables(tables: Sequence[Table] = TABLES) -> Dict[str, str]:
     of the other tables of its benchmark (a bfloat16 row against its
     float32 one)."""
     blocks, runs_by_view = {}, {}
-    for table in tables:
-        spec = table_spec(table)
-        if not grid_runs(spec):
+    specs = {table: table_spec(table) for table in tables}
+    for table, spec in specs.items():
+        runs = grid_runs(spec)
+        if not runs:
             print(f'[findings] {table.spec}: no results yet')
             continue
         write_grid_report(spec, osp.join(REPO_ROOT, spec.out))
-        runs_by_view.setdefault(table.view, {}).update(grid_runs(spec))
+        runs_by_view.setdefault(table.view, {}).update(runs)
         if table.markers:
             with open(osp.join(REPO_ROOT, f'{spec.out}.md')) as f:
                 blocks[table.markers[0]] = f.read()
-    for table in tables:
+    for table, spec in specs.items():
         if table.markers and table.markers[0] in blocks:
-            spec = table_spec(table)
             rows = [m for m, method in spec.methods.items() if method.report]
             pairs = table.pairs or table_pairs(rows, spec.references)
             blocks[table.markers[1]] = paired_table(runs_by_view[table.view],

@@ -8,7 +8,7 @@ each method against each reference at equal seeds (pooled over the seeds,
 paired by fold and seed) and each method against itself with another seed:
 the run-to-run noise a difference is read against.
 """
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .grid import GridSpec, RunEntry
 from .grid_runner import entry_states, finished_record
@@ -35,15 +35,20 @@ def row_name(spec: GridSpec, entry: RunEntry) -> str:
         f'{entry.method}, seed {entry.seed}'
 
 
-def grid_runs(spec: GridSpec, accept_code: bool = False) -> Runs:
+def grid_runs(spec: GridSpec, accept_code: bool = False,
+              finished: Optional[List[Tuple[RunEntry, str, dict]]] = None
+              ) -> Runs:
     """``{row name: records of its finished runs}`` of the report's
-    methods, in the order the spec lists them."""
+    methods, in the order the spec lists them (``finished``: the
+    :func:`finished_runs` already read, if any)."""
+    if finished is None:
+        finished = finished_runs(spec, accept_code)
+    order = list(spec.methods)  # not run order; folds and seeds keep theirs
     runs: Runs = {}
-    finished = finished_runs(spec, accept_code)
-    for method in spec.methods:  # as the spec lists them, not run order
-        for entry, _, record in finished:
-            if entry.method == method and spec.methods[method].report:
-                runs.setdefault(row_name(spec, entry), []).append(record)
+    for entry, _, record in sorted(finished,
+                                   key=lambda f: order.index(f[0].method)):
+        if spec.methods[entry.method].report:
+            runs.setdefault(row_name(spec, entry), []).append(record)
     return runs
 
 
@@ -86,7 +91,7 @@ def write_grid_report(spec: GridSpec, out_prefix: str,
     rows or not) and how many runs are legacy; returns the files
     written."""
     finished = finished_runs(spec, accept_code)
-    runs = grid_runs(spec, accept_code)
+    runs = grid_runs(spec, finished=finished)
     if not runs:
         raise ValueError(f'{spec.path}: no finished run to report yet '
                          '(tools/grid.py status)')
