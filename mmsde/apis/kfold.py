@@ -80,7 +80,9 @@ def run_fold(config: str, work_dir: str, fold: Optional[int],
 
     A fold whose result file exists is not run again; an interrupted one
     resumes from the last checkpoint in its folder (the result file is
-    written atomically, so it exists only for a finished fold).
+    written atomically, so it exists only for a finished fold). A
+    finished fold keeps the checkpoint it was tested with; its resume
+    checkpoints are deleted, as nothing resumes a finished fold.
 
     Returns:
         The fold's test metrics (scalars only).
@@ -112,7 +114,39 @@ def run_fold(config: str, work_dir: str, fold: Optional[int],
                            seed=cfg.get('randomness', {}).get('seed'),
                            code=code, **environment(),
                            **run_facts, metrics=scalars), f, indent=2)
+        remove_resume_checkpoints(fold_dir, keep=metrics['checkpoint'])
     return scalars
+
+
+def remove_resume_checkpoints(fold_dir: str, keep: str) -> List[str]:
+    """Delete the ``epoch_*.pth``/``iter_*.pth`` checkpoints of a finished
+    fold, and MMEngine's ``last_checkpoint`` pointer to them, except
+    ``keep``: the tested checkpoint, or for ``'last'`` (a config that
+    picks no best) the latest one and its pointer. Three resume
+    checkpoints of a ResNet-18 with Adam's moments take 400 MB a fold; a
+    10-fold table of 15 rows, 60 GB.
+
+    Returns:
+        The deleted paths.
+    """
+    pointer = osp.join(fold_dir, 'last_checkpoint')
+    latest = None
+    if osp.isfile(pointer):
+        with open(pointer) as f:  # MMEngine writes an absolute path
+            latest = osp.join(fold_dir, osp.basename(f.read().strip()))
+    if keep == 'last':
+        if latest is None:
+            return []
+        keep = latest
+    keep = osp.abspath(keep)
+    resume = glob.glob(osp.join(glob.escape(fold_dir), 'epoch_*.pth')) + \
+        glob.glob(osp.join(glob.escape(fold_dir), 'iter_*.pth'))
+    removed = [p for p in resume if osp.abspath(p) != keep]
+    if latest is not None and osp.abspath(latest) != keep:
+        removed.append(pointer)
+    for path in removed:
+        os.remove(path)
+    return removed
 
 
 def _is_number(value) -> bool:

@@ -209,3 +209,35 @@ def test_run_fold_records_the_code_it_started_with(tmp_path, monkeypatch):
                         .read_text())
     assert record['code'] == dict(source_hash='before')
     assert record['checkpoint'] == 'best.pth' and record['seed'] == 3
+
+
+@pytest.mark.parametrize('tested,kept', [
+    ('best_acc_epoch_1.pth', {'best_acc_epoch_1.pth'}),
+    ('epoch_1.pth', {'epoch_1.pth'}),
+    ('epoch_2.pth', {'epoch_2.pth', 'last_checkpoint'}),
+    # no save_best: the last weights, which the pointer names
+    ('last', {'epoch_2.pth', 'last_checkpoint'})])
+def test_a_finished_fold_keeps_only_its_tested_checkpoint(tmp_path,
+                                                          monkeypatch,
+                                                          tested, kept):
+    """Resume checkpoints and MMEngine's pointer to them go once the
+    record is written; the tested checkpoint stays, and so do the other
+    files."""
+    from mmsde.apis import kfold
+    fold_dir = tmp_path / 'native'
+    fold_dir.mkdir()
+    for name in ['epoch_1.pth', 'epoch_2.pth', 'iter_9.pth',
+                 'best_acc_epoch_1.pth', 'cfg.py']:
+        (fold_dir / name).write_text(name)
+    # MMEngine writes the absolute path of the latest checkpoint
+    (fold_dir / 'last_checkpoint').write_text(str(fold_dir / 'epoch_2.pth'))
+    monkeypatch.setattr(kfold, 'load_config',
+                        lambda *args, **kwargs: Config(dict()))
+    checkpoint = tested if tested == 'last' else str(fold_dir / tested)
+    monkeypatch.setattr(kfold, 'train_and_test', lambda cfg: dict(
+        checkpoint=checkpoint, params=1, precision='fp32',
+        train_images=2, train_seconds=1.0, **{'masked/accuracy': 50.0}))
+    kfold.run_fold('configs/x.py', str(tmp_path), None, 10)
+    left = {p.name for p in fold_dir.iterdir()}
+    assert left == kept | {'best_acc_epoch_1.pth', 'cfg.py',
+                           'test_metrics.json'}

@@ -138,3 +138,9 @@ def test_a_killed_grid_resumes_without_redoing_or_half_records(tiny_msde,
            'nonmasked_seed0_fold1.log').read_text()
     assert 'resumed epoch: 1' in log.lower()
     assert len(records(tmp_path)) == 4
+    # finished: the resume checkpoints are gone, the tested one stays (a
+    # best_* of the killed half may stay too: MMEngine's resume forgets it)
+    record = records(tmp_path)['nonmasked/seed0/fold1']
+    assert (tmp_path / record['checkpoint']).is_file()
+    assert not list(second.glob('epoch_*.pth'))
+    assert not (second / 'last_checkpoint').exists()
