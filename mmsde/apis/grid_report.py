@@ -10,7 +10,7 @@ the run-to-run noise a difference is read against.
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .grid import GridSpec, RunEntry
+from .grid import GridSpec, RunEntry, slug
 from .grid_runner import entry_states, finished_record
 from .kfold import DEFAULT_METRICS, paired_table, write_report
 
@@ -49,6 +49,17 @@ def grid_runs(spec: GridSpec, accept_code: bool = False,
                                    key=lambda f: order.index(f[0].method)):
         if spec.methods[entry.method].report:
             runs.setdefault(row_name(spec, entry), []).append(record)
+    return runs
+
+
+def runs_by_folder(spec: GridSpec, accept_code: bool = False) -> Runs:
+    """``{folder name: records}`` of every finished run, rows or not, by
+    the folder names of the legacy layout (a method's :func:`slug`, with
+    several seeds ``<slug>_seed-<s>``): for the tools that read record
+    folders, whichever layout a run's record is in."""
+    runs: Runs = {}
+    for entry, _, record in finished_runs(spec, accept_code):
+        runs.setdefault(slug(row_name(spec, entry)), []).append(record)
     return runs
 
 

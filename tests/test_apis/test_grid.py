@@ -265,7 +265,8 @@ def test_report_rows_shared_options_and_legacy_count(tmp_path, monkeypatch):
     """The grid's cfg_options reach every method (its own override them); a
     ``report=False`` method runs but is no row; the report says how long
     every run took and how many are legacy."""
-    from mmsde.apis.grid_report import grid_runs, write_grid_report
+    from mmsde.apis.grid_report import (grid_runs, runs_by_folder,
+                                        write_grid_report)
     monkeypatch.chdir(tmp_path)
     spec = load_spec(write_spec(tmp_path, (
         "stage1=dict(config='tiny.py', report=False), "
@@ -280,6 +281,11 @@ def test_report_rows_shared_options_and_legacy_count(tmp_path, monkeypatch):
             legacy_record(tmp_path / 'old' / method / f'fold{fold}.json',
                           fold, accuracy + fold)
     assert list(grid_runs(spec)) == ['ref', 'run']
+    # tools that read record folders get every finished run by folder name
+    folders = runs_by_folder(spec)
+    assert {name: sorted(r['fold'] for r in records)
+            for name, records in folders.items()} == {
+        'stage1': [0, 1], 'ref': [0, 1], 'run': [0, 1]}
     write_grid_report(spec, str(tmp_path / 'out'))
     text = (tmp_path / 'out.md').read_text()
     assert '| run | 2 | 60.50 ± 0.71 |' in text
@@ -294,7 +300,7 @@ def test_several_seeds_compare_at_equal_seeds_and_between_seeds(
     """With two seeds: a row per method and seed; each method against the
     reference pooled over seeds (paired by fold and seed: 4 pairs) and
     against itself with the other seed."""
-    from mmsde.apis.grid_report import write_grid_report
+    from mmsde.apis.grid_report import runs_by_folder, write_grid_report
     monkeypatch.chdir(tmp_path)
     spec = load_spec(write_spec(
         tmp_path, "ref=dict(config='tiny.py'), run=dict(config='tiny.py')",
@@ -305,6 +311,9 @@ def test_several_seeds_compare_at_equal_seeds_and_between_seeds(
                 legacy_record(tmp_path / 'old' / f'{method}_seed-{seed}' /
                               f'fold{fold}.json', fold,
                               base + seed + 2 * fold)
+    # by folder name, as the legacy layout names seeded rows
+    assert sorted(runs_by_folder(spec)) == [
+        'ref_seed-1', 'ref_seed-2', 'run_seed-1', 'run_seed-2']
     write_grid_report(spec, str(tmp_path / 'out'))
     text = (tmp_path / 'out.md').read_text()
     assert '| run, seed 2 | 2 |' in text

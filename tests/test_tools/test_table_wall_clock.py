@@ -66,3 +66,36 @@ def test_a_resumed_run_counts_as_a_whole_run(tmp_path):
     text = wall_clock.table(rows, [0, 1, 2], lanes=1)
     assert '0 estimated at their row\'s median, 1 resumed' in text
     assert '0.51 h one after another' in text  # (600 + 750 + 500) / 3600
+
+
+def test_a_grid_spec_reads_its_runs_legacy_and_grid_records_alike(
+        tmp_path, monkeypatch):
+    """Given a grid spec, the rows are its runs by folder name: a legacy
+    record and a grid record of the same method are one row."""
+    from mmsde.apis.grid import RunEntry, fingerprint, load_spec
+    from mmsde.apis.grid_records import code_state, write_record
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'tiny.py').write_text(
+        "_base_ = 'mmsde::baseline/"
+        "resnet18_1xb32-adam-24e_synthetic-msde-nonmasked.py'\n")
+    (tmp_path / 'spec.py').write_text('''grid = dict(
+    name='t', folds=[0, 1], num_folds=5, precision='bf16',
+    methods={'a, bf16': dict(config='tiny.py'),
+             'b': dict(config='tiny.py')},
+    work_dir='work', record_dir='records', legacy_dir='old')
+''')
+    write(tmp_path / 'old', 'a_bf16', 0, 600)
+    write(tmp_path / 'old', 'b', 0, 99)  # not matched by the pattern
+    spec = load_spec('spec.py')
+    entry = RunEntry('a, bf16', 1, 0)
+    write_record(spec.record_path(entry), dict(
+        run=fingerprint(spec, entry), code=code_state(), fold=1,
+        seconds=1200, train_images=1000))
+    rows = wall_clock.grid_seconds('spec.py', '*_bf16')
+    assert {row: {k: r['seconds'] for k, r in records.items()}
+            for row, records in rows.items()} == {'a_bf16': {0: 600,
+                                                             1: 1200}}
+    (tmp_path / 'old' / 'b' / 'fold1.json').write_text(json.dumps(
+        dict(fold=1)))
+    with pytest.raises(ValueError, match='spec.py: b, fold 1: no "seconds"'):
+        wall_clock.grid_seconds('spec.py', 'b')

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from e2e_helpers import run_tool
+from e2e_helpers import REPO, run_tool
 
 from mmsde.visualization.forest import (difference_interval, draw_forest,
                                         fold_differences)
@@ -41,6 +41,22 @@ def test_the_tool_draws_every_run_against_the_reference(tmp_path):
                     out)
     assert f'wrote {out}' in proc.stdout
     assert out.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    # the same folders as a grid's legacy records: the same picture
+    (tmp_path / 'tiny.py').write_text(
+        "_base_ = 'mmsde::baseline/"
+        "resnet18_1xb32-adam-24e_synthetic-msde-nonmasked.py'\n")
+    (tmp_path / 'spec.py').write_text('''grid = dict(
+    name='t', folds=[0, 1, 2], num_folds=5, work_dir='work',
+    record_dir='records', legacy_dir='.',
+    methods=dict(ref=dict(config='tiny.py'), better=dict(config='tiny.py')))
+''')
+    tool = REPO / 'tools/visualization/vis_forest.py'
+    run_tool('python', tool, 'ref', 'ref', 'better', '--out', 'folders.png',
+             cwd=tmp_path)
+    run_tool('python', tool, 'ref', 'ref', 'better', '--grid', 'spec.py',
+             '--out', 'grid.png', cwd=tmp_path)
+    assert (tmp_path / 'grid.png').read_bytes() == \
+        (tmp_path / 'folders.png').read_bytes()
     with pytest.raises(ValueError, match='nothing to compare'):
         draw_forest({'ref': records({0: 1.0})}, 'ref',
                     ['masked/accuracy'], str(tmp_path / 'x.png'))

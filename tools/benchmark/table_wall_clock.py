@@ -5,15 +5,19 @@ the chosen rows and folds this prints, per row, the folds recorded and the
 minutes per fold (median, min, max), then the single-threaded total and the
 wall clock of ``--lanes`` runs side by side, as a queue that starts the
 longest waiting run whenever a lane frees up (dependencies between runs,
-a teacher before its students, are not modelled). A chosen fold without a record counts at its row's median;
-a run resumed from a checkpoint (fewer ``train_images`` than its row's
-whole runs) counts at its seconds scaled to a whole run. The table says how
+a teacher before its students, are not modelled). A chosen fold without
+a record counts at its row's median; a run resumed from a checkpoint
+(fewer ``train_images`` than its row's whole runs) counts at its seconds
+scaled to a whole run. The table says how
 many runs were estimated or scaled so.
 
     python tools/benchmark/table_wall_clock.py \
-        docs/findings/second_photo/folds --rows '*_bf16' \
+        configs/grids/synthetic/second-photo_doubled_bf16.py \
         --folds 0 1 2 3 4 --lanes 2 --budget-hours 3 \
         [--append docs/benchmarks.md]
+
+The records are a grid spec's finished runs (grid and legacy records
+alike, rows by folder name), or a folder of ``<row>/fold<k>.json``.
 """
 import argparse
 import fnmatch
@@ -29,8 +33,8 @@ from mmsde.utils.benchmark import append_report
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('record_dir',
-                        help='a findings record dir: <row>/fold<k>.json')
+    parser.add_argument('records', help='a grid spec (.py), or a folder of '
+                        'fold records: <row>/fold<k>.json')
     parser.add_argument('--rows', default='*',
                         help='glob of the row folders (default: all)')
     parser.add_argument('--folds', type=int, nargs='+',
@@ -77,6 +81,28 @@ def recorded_seconds(record_dir: str, pattern: str) -> Dict[str, Dict]:
     return rows
 
 
+def grid_seconds(spec_path: str, pattern: str) -> Dict[str, Dict]:
+    """``{row: {fold: record}}`` of a grid spec's finished runs whose
+    folder names match ``pattern``.
+
+    Raises:
+        ValueError: A record without ``seconds`` (named).
+    """
+    from mmsde.apis.grid import load_spec
+    from mmsde.apis.grid_report import runs_by_folder
+    rows = {}
+    for row, records in runs_by_folder(load_spec(spec_path),
+                                       accept_code=True).items():
+        if fnmatch.fnmatch(row, pattern):
+            for record in records:
+                if 'seconds' not in record:
+                    raise ValueError(f'{spec_path}: {row}, fold '
+                                     f'{record["fold"]}: no "seconds" in '
+                                     'its record')
+                rows.setdefault(row, {})[record['fold']] = record
+    return rows
+
+
 def makespan(durations: Sequence[float], lanes: int) -> float:
     """Wall clock of ``durations`` on ``lanes`` lanes, longest first onto
     the lane that frees up first."""
@@ -119,10 +145,11 @@ def table(rows: Dict[str, Dict], folds: List[int], lanes: int,
 
 def main() -> None:
     args = parse_args()
-    rows = recorded_seconds(args.record_dir, args.rows)
+    read = grid_seconds if args.records.endswith('.py') else \
+        recorded_seconds
+    rows = read(args.records, args.rows)
     if not rows:
-        raise SystemExit(f'{args.record_dir}: no row folder matches '
-                         f'{args.rows!r}')
+        raise SystemExit(f'{args.records}: no row matches {args.rows!r}')
     text = table(rows, args.folds, args.lanes, args.budget_hours)
     print(text)
     if args.append:
