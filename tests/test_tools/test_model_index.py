@@ -47,8 +47,10 @@ def _models(files: dict) -> dict:
 
 def _fold_means(row: str, view: str = 'overlay') -> dict:
     """Each metric's mean over a row's fold records, read here directly."""
-    records = [json.loads(p.read_text()) for p in
-               (REPO / metafiles.RECORD_DIRS[view] / row).glob('fold*.json')]
+    records = [json.loads(p.read_text())
+               for folder in metafiles.RECORD_DIRS[view]  # legacy, grid
+               for p in (REPO / folder / row).glob('**/fold*.json')
+               if not p.name.endswith('.failed.json')]
     return {key: sum(r['metrics'][key] for r in records) / len(records)
             for key in metafiles.METRICS}
 
