@@ -290,10 +290,18 @@ def resolved_config(spec: GridSpec, entry: RunEntry) -> Config:
     return cfg
 
 
+# an absolute path into a configs folder (a checkout's, or the installed
+# package's mmsde/.mim/configs) as a config's {{ fileDirname }} resolves it
+_CONFIGS_PATH = re.compile(r"""(['"])/[^'"]*?/configs/""")
+
+
 def fingerprint(spec: GridSpec, entry: RunEntry) -> dict:
     """What a run is: a record with another fingerprint is stale. The
-    config's hash is over its resolved text (every base and option)."""
-    text = resolved_config(spec, entry).pretty_text
+    config's hash is over its resolved text (every base and option), with
+    absolute paths into a configs folder made relative: the same run has
+    the same hash in any checkout or install."""
+    text = _CONFIGS_PATH.sub(r'\1configs/',
+                             resolved_config(spec, entry).pretty_text)
     return dict(method=entry.method,
                 config=spec.methods[entry.method].config,
                 config_hash=hashlib.sha256(text.encode()).hexdigest()[:16],

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from mmsde.apis.grid import RunEntry, fingerprint, load_spec, resolve_options
+from mmsde.apis.grid import (RunEntry, fingerprint, load_spec,
+                             resolve_options, resolved_config)
 from mmsde.apis.grid_records import (absolute_paths, code_state, run_state,
                                      write_record)
 
@@ -91,6 +92,34 @@ def test_the_fingerprint_changes_with_options_and_config_only(
     base_config.cache_clear()
     assert fingerprint(load_spec(path), entry)['config_hash'] != \
         first['config_hash']
+
+
+def test_the_fingerprint_is_the_same_in_any_checkout(tmp_path,
+                                                     monkeypatch):
+    """A config naming another by ``{{ fileDirname }}`` (a distiller's
+    teacher) resolves to an absolute path; two checkouts of the same
+    configs give the same hash, a changed config another."""
+    from mmsde.apis.grid import base_config
+    hashes = []
+    for checkout, extra in (('a', ''), ('elsewhere/b', ''), ('c', 'lr = 1')):
+        root = tmp_path / checkout
+        (root / 'configs').mkdir(parents=True)
+        (root / 'configs' / 'student.py').write_text(
+            "teacher_cfg = '{{ fileDirname }}/baseline/teacher.py'\n"
+            f'{extra}\n')
+        (root / 'spec.py').write_text(
+            "grid = dict(name='t', folds=None, work_dir='w', "
+            "record_dir='r', methods=dict(s=dict(config='configs/"
+            "student.py')))\n")
+        monkeypatch.chdir(root)
+        base_config.cache_clear()
+        spec = load_spec('spec.py')
+        entry = RunEntry('s', None, 0)
+        assert f"'{root}/configs/baseline/teacher.py'" in \
+            resolved_config(spec, entry).pretty_text
+        hashes.append(fingerprint(spec, entry)['config_hash'])
+    base_config.cache_clear()
+    assert hashes[0] == hashes[1] != hashes[2]
 
 
 def test_run_states_and_their_reasons():
