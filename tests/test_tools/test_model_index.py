@@ -81,7 +81,7 @@ def test_check_names_a_stale_file(generated, monkeypatch, capsys):
     ('overlay', 'both_seed-1', 'resnet18_1xb32-adam-12e_synthetic-msde-both',
      'Synthetic MSD-E (overlay, folds 0-4 of 10, 12 epochs, fp32, seed 1)'),
     ('second_photo', 'nonmasked_48-epochs_bf16', NONMASKED,
-     'Synthetic MSD-E (second_photo, folds 0-6 of 10, 48 epochs, bf16)'),
+     'Synthetic MSD-E (second_photo, folds 0-8 of 10, 48 epochs, bf16)'),
 ])
 def test_result_is_the_mean_of_the_fold_records(generated, view, row, model,
                                                 dataset):
@@ -114,7 +114,7 @@ def test_only_own_settings_are_results(generated):
     assert sorted(r['Dataset'] for r in scn['Results']) == [
         'Synthetic MSD-E (overlay, folds 0-4 of 10, 12 epochs, fp32)',
         'Synthetic MSD-E (overlay, folds 0-4 of 10, 24 epochs, fp32)',
-        'Synthetic MSD-E (second_photo, folds 0-6 of 10, 24 epochs, bf16)']
+        'Synthetic MSD-E (second_photo, folds 0-8 of 10, 24 epochs, bf16)']
     assert 'Results' not in models[
         'supcon-pretrain_resnet18_1xb16-adam-12e_synthetic-msde']
 
