@@ -23,7 +23,8 @@ import os.path as osp
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from mmsde.apis.grid import GridSpec, load_spec
-from mmsde.apis.grid_report import grid_runs, write_grid_report
+from mmsde.apis.grid_report import (finished_runs, grid_runs,
+                                    write_grid_report)
 from mmsde.apis.kfold import paired_table
 from mmsde.apis.paper_findings import summary_table
 
@@ -141,12 +142,13 @@ def write_tables(tables: Sequence[Table] = TABLES) -> Dict[str, str]:
     for table, spec in specs.items():
         # the published tables report what ran, whatever code ran it (each
         # record names its code; tools/grid.py status lists the changes)
-        runs = grid_runs(spec, accept_code=True)
+        finished = finished_runs(spec, accept_code=True)
+        runs = grid_runs(spec, finished=finished)
         if not runs:
             print(f'[findings] {table.spec}: no results yet')
             continue
         write_grid_report(spec, osp.join(REPO_ROOT, spec.out),
-                          accept_code=True)
+                          finished=finished)
         runs_by_view.setdefault(table.view, {}).update(runs)
         if table.markers:
             with open(osp.join(REPO_ROOT, f'{spec.out}.md')) as f:

@@ -145,13 +145,14 @@ def main() -> None:
 
 
 def summarize(spec, args) -> None:
-    from mmsde.apis.grid_report import (grid_runs, references,
-                                        write_grid_report)
+    from mmsde.apis.grid_report import (finished_runs, grid_runs,
+                                        references, write_grid_report)
     from mmsde.apis.kfold import DEFAULT_METRICS
     from mmsde.visualization.forest import draw_forest
     out = args.out or spec.out or f'{spec.record_dir}/report'
-    written = write_grid_report(spec, out, accept_code=args.accept_code)
-    runs = grid_runs(spec, args.accept_code)
+    finished = finished_runs(spec, args.accept_code)
+    written = write_grid_report(spec, out, finished=finished)
+    runs = grid_runs(spec, finished=finished)
     for ref in references(spec, runs):
         if len(runs) > 1:
             written.append(draw_forest(

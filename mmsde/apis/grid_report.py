@@ -97,11 +97,15 @@ def seed_comparisons(spec: GridSpec, runs: Runs) -> str:
 
 def write_grid_report(spec: GridSpec, out_prefix: str,
                       metrics: Sequence[str] = DEFAULT_METRICS,
-                      accept_code: bool = False) -> List[str]:
+                      accept_code: bool = False,
+                      finished: Optional[List[Tuple[RunEntry, str, dict]]]
+                      = None) -> List[str]:
     """Write the grid's tables, their total time (every finished run's,
     rows or not) and how many runs are legacy; returns the files
-    written."""
-    finished = finished_runs(spec, accept_code)
+    written (``finished``: the :func:`finished_runs` already read, if
+    any)."""
+    if finished is None:
+        finished = finished_runs(spec, accept_code)
     runs = grid_runs(spec, finished=finished)
     if not runs:
         raise ValueError(f'{spec.path}: no finished run to report yet '

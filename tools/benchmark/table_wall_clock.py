@@ -25,7 +25,7 @@ import glob
 import heapq
 import os.path as osp
 import statistics
-from typing import Dict, List, Sequence
+from typing import Dict, Iterator, List, Sequence, Tuple
 
 from mmsde.apis.kfold import read_fold_records
 from mmsde.utils.benchmark import append_report
@@ -63,44 +63,42 @@ def whole_run_seconds(records: Dict[int, dict]) -> Dict[int, float]:
     return {fold: r['seconds'] * scale(r) for fold, r in records.items()}
 
 
-def recorded_seconds(record_dir: str, pattern: str) -> Dict[str, Dict]:
-    """``{row: {fold: record}}`` of the row folders matching ``pattern``.
+def by_row_and_fold(found: Iterator[Tuple[str, str, dict]]
+                    ) -> Dict[str, Dict]:
+    """``{row: {fold: record}}`` of ``(row, where, record)``.
 
     Raises:
-        ValueError: A record without ``seconds`` (named).
+        ValueError: A record without ``seconds`` (named by ``where``).
     """
     rows = {}
-    for folder in sorted(glob.glob(osp.join(glob.escape(record_dir), '*'))):
-        row = osp.basename(folder)
-        if not osp.isdir(folder) or not fnmatch.fnmatch(row, pattern):
-            continue
-        for path, record in read_fold_records(folder):
-            if 'seconds' not in record:
-                raise ValueError(f'{path}: no "seconds" in the record')
-            rows.setdefault(row, {})[record['fold']] = record
+    for row, where, record in found:
+        if 'seconds' not in record:
+            raise ValueError(f'{where}: no "seconds" in the record')
+        rows.setdefault(row, {})[record['fold']] = record
     return rows
+
+
+def recorded_seconds(record_dir: str, pattern: str) -> Dict[str, Dict]:
+    """``{row: {fold: record}}`` of the row folders matching ``pattern``
+    (:func:`by_row_and_fold`)."""
+    folders = sorted(glob.glob(osp.join(glob.escape(record_dir), '*')))
+    return by_row_and_fold(
+        (osp.basename(folder), path, record) for folder in folders
+        if osp.isdir(folder) and fnmatch.fnmatch(osp.basename(folder),
+                                                 pattern)
+        for path, record in read_fold_records(folder))
 
 
 def grid_seconds(spec_path: str, pattern: str) -> Dict[str, Dict]:
     """``{row: {fold: record}}`` of a grid spec's finished runs whose
-    folder names match ``pattern``.
-
-    Raises:
-        ValueError: A record without ``seconds`` (named).
-    """
+    folder names match ``pattern`` (:func:`by_row_and_fold`)."""
     from mmsde.apis.grid import load_spec
     from mmsde.apis.grid_report import runs_by_folder
-    rows = {}
-    for row, records in runs_by_folder(load_spec(spec_path),
-                                       accept_code=True).items():
-        if fnmatch.fnmatch(row, pattern):
-            for record in records:
-                if 'seconds' not in record:
-                    raise ValueError(f'{spec_path}: {row}, fold '
-                                     f'{record["fold"]}: no "seconds" in '
-                                     'its record')
-                rows.setdefault(row, {})[record['fold']] = record
-    return rows
+    runs = runs_by_folder(load_spec(spec_path), accept_code=True)
+    return by_row_and_fold(
+        (row, f'{spec_path}: {row}, fold {record["fold"]}', record)
+        for row, records in runs.items() if fnmatch.fnmatch(row, pattern)
+        for record in records)
 
 
 def makespan(durations: Sequence[float], lanes: int) -> float:
