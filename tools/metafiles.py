@@ -42,7 +42,6 @@ from mmsde.datasets.msde_writer import SYNTHETIC_ROOTS
 from mmsde.utils.cache import CACHE_SCHEME
 
 
-
 def record_dirs(table) -> List[str]:
     """The folders of a findings table's records that exist: its legacy
     records', then its grid records'."""

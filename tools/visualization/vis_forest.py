@@ -17,6 +17,7 @@ import argparse
 import glob
 import json
 import os.path as osp
+from typing import List
 
 from mmsde.apis.kfold import DEFAULT_METRICS
 from mmsde.visualization.forest import draw_forest
@@ -51,7 +52,10 @@ def read_runs(specs) -> dict:
     return runs
 
 
-def read_grid_runs(spec_path: str, names) -> dict:
+def read_grid_runs(spec_path: str, names: List[str]) -> dict:
+    """``{name: records}`` of the named runs of a grid spec (folder names,
+    :func:`~mmsde.apis.grid_report.runs_by_folder`); an unknown name is an
+    error that lists the known ones."""
     from mmsde.apis.grid import load_spec
     from mmsde.apis.grid_report import runs_by_folder
     found = runs_by_folder(load_spec(spec_path), accept_code=True)
