@@ -81,7 +81,7 @@ def test_check_names_a_stale_file(generated, monkeypatch, capsys):
     ('overlay', 'both_seed-1', 'resnet18_1xb32-adam-12e_synthetic-msde-both',
      'Synthetic MSD-E (overlay, folds 0-4 of 10, 12 epochs, fp32, seed 1)'),
     ('second_photo', 'nonmasked_48-epochs_bf16', NONMASKED,
-     'Synthetic MSD-E (second_photo, folds 0-8 of 10, 48 epochs, bf16)'),
+     'Synthetic MSD-E (second_photo, 10-fold, 48 epochs, bf16)'),
 ])
 def test_result_is_the_mean_of_the_fold_records(generated, view, row, model,
                                                 dataset):
